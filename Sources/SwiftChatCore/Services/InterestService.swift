@@ -1,0 +1,106 @@
+import Foundation
+
+/// Friend requests ("interests") and the chat messages stored per interest.
+public struct InterestService: Sendable {
+    let store: any ChatStore
+    let broker: any Broker
+    /// The longest chat message accepted, in characters.
+    public let maxMessageLength: Int
+    let now: @Sendable () -> Date
+
+    public init(store: any ChatStore, broker: any Broker, maxMessageLength: Int, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.broker = broker
+        self.maxMessageLength = maxMessageLength
+        self.now = now
+    }
+
+    public func list(for caller: User, filter: InterestFilter) async throws -> [InterestView] {
+        try await store.interests(of: caller.id, filter: filter)
+    }
+
+    /// The interest if the caller is a party. Unknown ids answer 403 like the original.
+    public func interest(_ id: InterestID, for caller: User) async throws -> Interest {
+        guard let interest = try await store.interest(id: id), interest.involves(caller.id) else {
+            throw APIError.permissionDenied
+        }
+        return interest
+    }
+
+    public func view(_ id: InterestID, for caller: User) async throws -> InterestView {
+        let interest = try await interest(id, for: caller)
+        guard let other = try await store.user(id: interest.otherParty(than: caller.id)) else { throw APIError.permissionDenied }
+        return InterestView(interest: interest, otherUser: other)
+    }
+
+    public func send(from caller: User, to recipient: UserID) async throws -> Interest {
+        guard recipient != caller.id else { throw APIError.field("sent_to", ErrorText.interestToSelf) }
+        guard try await store.user(id: recipient) != nil else {
+            throw APIError.field("sent_to", ErrorText.invalidPK(String(recipient)))
+        }
+        if try await store.interest(between: caller.id, and: recipient) != nil {
+            throw APIError.field("sent_to", ErrorText.interestExists)
+        }
+        let interest: Interest
+        do {
+            interest = try await store.createInterest(from: caller.id, to: recipient, at: now())
+        } catch StoreError.conflict {
+            throw APIError.field("sent_to", ErrorText.interestExists)
+        } catch StoreError.missingReference {
+            throw APIError.field("sent_to", ErrorText.invalidPK(String(recipient)))
+        }
+        await notifyParties(of: interest)
+        return interest
+    }
+
+    /// Only the recipient may accept; accepting again answers OK and notifies again.
+    public func accept(_ id: InterestID, by caller: User) async throws {
+        let interest = try await interest(id, for: caller)
+        guard interest.sentTo == caller.id else { throw APIError.permissionDenied }
+        guard let accepted = try await store.acceptInterest(id: id) else { throw APIError.permissionDenied }
+        await notifyParties(of: accepted)
+    }
+
+    public func delete(_ id: InterestID, by caller: User) async throws {
+        _ = try await interest(id, for: caller)
+        guard let deleted = try await store.deleteInterest(id: id) else { throw APIError.permissionDenied }
+        await notifyParties(of: deleted)
+    }
+
+    public func messages(in id: InterestID, for caller: User, ordering: ListOrdering) async throws -> [ChatMessage] {
+        _ = try await interest(id, for: caller)
+        return try await store.messages(in: id, ordering: ordering)
+    }
+
+    /// A message of the interest; one of another interest, or unknown, answers 403.
+    public func message(_ messageID: ChatMessageID, in id: InterestID, for caller: User) async throws -> ChatMessage {
+        _ = try await interest(id, for: caller)
+        guard let message = try await store.message(id: messageID), message.interestID == id else {
+            throw APIError.permissionDenied
+        }
+        return message
+    }
+
+    /// Posts a message (on a pending interest too, as the original allows) and tells the
+    /// other party.
+    public func post(_ text: String, in id: InterestID, by caller: User) async throws -> ChatMessage {
+        let interest = try await interest(id, for: caller)
+        // DRF trims surrounding whitespace before checking for blank text.
+        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { throw APIError.field("message", ErrorText.blank) }
+        if text.count > maxMessageLength { throw APIError.field("message", ErrorText.maxLength(maxMessageLength)) }
+        let message: ChatMessage
+        do {
+            message = try await store.createMessage(in: id, by: caller.id, text: text, at: now())
+        } catch StoreError.missingReference {
+            throw APIError.permissionDenied  // the interest was deleted meanwhile
+        }
+        let recipient = interest.otherParty(than: caller.id)
+        await broker.publish(Publication(event: .chatMessagePosted(interest: id, message: message.id), topics: [.user(recipient)]))
+        return message
+    }
+
+    private func notifyParties(of interest: Interest) async {
+        await broker.publish(Publication(event: .interestChanged(interest.id), topics: interest.parties.map(Topic.user)))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// A user as the user list shows it to one caller: with the interest between them, if any.
+public struct UserListEntry: Sendable, Equatable {
+    public var user: User
+    /// The interest `user` sent to the caller (0 or 1 element).
+    public var sentBy: [Interest]
+    /// The interest the caller sent to `user` (0 or 1 element).
+    public var sentTo: [Interest]
+}
+
+/// The djoser user routes under `/api/core/user/`.
+public struct UserService: Sendable {
+    let store: any ChatStore
+    let broker: any Broker
+
+    public init(store: any ChatStore, broker: any Broker) {
+        self.store = store
+        self.broker = broker
+    }
+
+    /// Every user except the caller, with the interests between each of them and the caller.
+    public func list(for caller: User) async throws -> [UserListEntry] {
+        let users = try await store.users(excluding: caller.id)
+        let interests = try await store.interests(involving: caller.id)
+        var sentByOther: [UserID: [Interest]] = [:]
+        var sentByCaller: [UserID: [Interest]] = [:]
+        for interest in interests {
+            if interest.sentTo == caller.id { sentByOther[interest.sentBy, default: []].append(interest) }
+            if interest.sentBy == caller.id { sentByCaller[interest.sentTo, default: []].append(interest) }
+        }
+        return users.map { UserListEntry(user: $0, sentBy: sentByOther[$0.id] ?? [], sentTo: sentByCaller[$0.id] ?? []) }
+    }
+
+    public func phoneIsTaken(_ phone: PhoneNumber) async throws -> Bool {
+        try await store.user(phoneNumber: phone.e164) != nil
+    }
+
+    public func updateProfile(of caller: User, _ changes: ProfileChanges) async throws -> User {
+        guard let user = try await store.updateProfile(of: caller.id, changes) else { throw APIError.notFound }
+        return user
+    }
+
+    /// `GET|PUT|PATCH /api/core/user/{id}/`: djoser's `CurrentUserOrAdmin`.
+    public func visibleUser(id: UserID, to caller: User) async throws -> User {
+        guard let user = try await store.user(id: id) else { throw APIError.notFound }
+        guard caller.isAdmin || caller.id == id else { throw APIError.permissionDenied }
+        return user
+    }
+
+    /// `DELETE /api/core/user/{id}/` and `/me/`: admins only. The deleted user's interests go
+    /// with it, and their other parties are told, as the original's cascade signals do.
+    public func delete(id: UserID, by caller: User) async throws {
+        guard caller.isAdmin else { throw APIError.permissionDenied }
+        guard let removed = try await store.deleteUser(id: id) else { throw APIError.notFound }
+        for interest in removed {
+            await broker.publish(Publication(event: .interestChanged(interest.id), topics: interest.parties.map(Topic.user)))
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import SwiftChatCore
+
+extension SQLiteStore {
+    static let interestColumns = "id, sent_by_id, sent_to_id, is_accepted, created_at"
+
+    static func interest(from row: Row) -> Interest {
+        Interest(
+            id: row["id"], sentBy: row["sent_by_id"], sentTo: row["sent_to_id"], isAccepted: row["is_accepted"],
+            createdAt: Micros.date(row["created_at"]))
+    }
+
+    public func interest(id: InterestID) async throws -> Interest? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.interestColumns) FROM interests WHERE id = ?", arguments: [id]).map(Self.interest(from:))
+        }
+    }
+
+    public func interest(between a: UserID, and b: UserID) async throws -> Interest? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT \(Self.interestColumns) FROM interests WHERE min(sent_by_id, sent_to_id) = ? AND max(sent_by_id, sent_to_id) = ?",
+                arguments: [min(a, b), max(a, b)]
+            ).map(Self.interest(from:))
+        }
+    }
+
+    public func interests(of user: UserID, filter: InterestFilter) async throws -> [InterestView] {
+        try await read { db in
+            var sql = """
+                SELECT i.id, i.sent_by_id, i.sent_to_id, i.is_accepted, i.created_at,
+                       u.id AS u_id, u.phone_number AS u_phone_number, u.email AS u_email, u.first_name AS u_first_name,
+                       u.last_name AS u_last_name, u.password AS u_password, u.is_active AS u_is_active, u.is_staff AS u_is_staff,
+                       u.is_superuser AS u_is_superuser, u.date_joined AS u_date_joined
+                FROM interests i
+                JOIN users u ON u.id = CASE WHEN i.sent_by_id = ? THEN i.sent_to_id ELSE i.sent_by_id END
+                JOIN users sb ON sb.id = i.sent_by_id
+                JOIN users st ON st.id = i.sent_to_id
+                WHERE (i.sent_by_id = ? OR i.sent_to_id = ?)
+                """
+            var arguments: StatementArguments = [user, user, user]
+            if let accepted = filter.isAccepted {
+                sql += " AND i.is_accepted = ?"
+                _ = arguments.append(contentsOf: [accepted])
+            }
+            for term in filter.searchTerms {
+                // DRF's SearchFilter: case-insensitive containment, on either party's first name.
+                sql += " AND (instr(lower(sb.first_name), lower(?)) > 0 OR instr(lower(st.first_name), lower(?)) > 0)"
+                _ = arguments.append(contentsOf: [term, term])
+            }
+            sql += " ORDER BY " + Self.orderClause(filter.ordering, table: "i")
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                InterestView(interest: Self.interest(from: $0), otherUser: Self.user(from: $0, prefix: "u_"))
+            }
+        }
+    }
+
+    public func interests(involving user: UserID) async throws -> [Interest] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.interestColumns) FROM interests WHERE sent_by_id = ? OR sent_to_id = ? ORDER BY id",
+                arguments: [user, user]
+            ).map(Self.interest(from:))
+        }
+    }
+
+    public func createInterest(from sender: UserID, to recipient: UserID, at date: Date) async throws -> Interest {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO interests (sent_by_id, sent_to_id, is_accepted, created_at) VALUES (?, ?, 0, ?)",
+                arguments: [sender, recipient, Micros.from(date)])
+            return Interest(id: db.lastInsertedRowID, sentBy: sender, sentTo: recipient, isAccepted: false, createdAt: Micros.date(Micros.from(date)))
+        }
+    }
+
+    public func acceptInterest(id: InterestID) async throws -> Interest? {
+        try await write { db in
+            try Row.fetchOne(db, sql: "UPDATE interests SET is_accepted = 1 WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
+                .map(Self.interest(from:))
+        }
+    }
+
+    public func deleteInterest(id: InterestID) async throws -> Interest? {
+        try await write { db in
+            try Row.fetchOne(db, sql: "DELETE FROM interests WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
+                .map(Self.interest(from:))
+        }
+    }
+
+    static func orderClause(_ ordering: ListOrdering?, table: String) -> String {
+        switch ordering ?? .id {
+        case .id: "\(table).id"
+        case .idDescending: "\(table).id DESC"
+        case .createdAt: "\(table).created_at, \(table).id"
+        case .createdAtDescending: "\(table).created_at DESC, \(table).id DESC"
+        }
+    }
+}
+
+extension SQLiteStore {
+    static let messageColumns = "id, interest_id, user_id, message, created_at"
+
+    static func message(from row: Row) -> ChatMessage {
+        ChatMessage(id: row["id"], interestID: row["interest_id"], userID: row["user_id"], message: row["message"], createdAt: Micros.date(row["created_at"]))
+    }
+
+    public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.messageColumns) FROM chat_messages m WHERE interest_id = ? ORDER BY \(Self.orderClause(ordering, table: "m"))",
+                arguments: [interest]
+            ).map(Self.message(from:))
+        }
+    }
+
+    public func message(id: ChatMessageID) async throws -> ChatMessage? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.messageColumns) FROM chat_messages WHERE id = ?", arguments: [id]).map(Self.message(from:))
+        }
+    }
+
+    public func createMessage(in interest: InterestID, by user: UserID, text: String, at date: Date) async throws -> ChatMessage {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO chat_messages (interest_id, user_id, message, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [interest, user, text, Micros.from(date)])
+            return ChatMessage(id: db.lastInsertedRowID, interestID: interest, userID: user, message: text, createdAt: Micros.date(Micros.from(date)))
+        }
+    }
+}

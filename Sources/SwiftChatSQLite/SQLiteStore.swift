@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import SwiftChatCore
+
+/// The embedded store: one SQLite file in WAL mode, one writer and a pool of readers.
+/// Times are kept as integer microseconds since 1970, the precision the API shows.
+public final class SQLiteStore: ChatStore {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database file at `path`, creating its folder too.
+    public init(path: String, maximumReaders: Int = 8) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.maximumReaderCount = maximumReaders
+        // Wait for a busy writer (another process running `migrate`, say) instead of failing.
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    public func migrate() async throws {
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// Runs a write, turning constraint failures into `StoreError`s the services understand.
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            switch error.extendedResultCode {
+            case .SQLITE_CONSTRAINT_FOREIGNKEY: throw StoreError.missingReference
+            default: throw StoreError.conflict
+            }
+        }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+}
+
+enum Micros {
+    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+    static func date(_ value: Int64) -> Date { Date(timeIntervalSince1970: Double(value) / 1_000_000) }
+}

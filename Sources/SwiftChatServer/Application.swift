@@ -1,0 +1,183 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
+import SwiftChatCore
+import SwiftChatSQLite
+
+/// What a running server is made of, for the CLI and for tests that look inside.
+public struct AppRuntime: Sendable {
+    public let settings: Settings
+    public let store: any ChatStore
+    public let broker: any Broker
+    public let auth: AuthService
+    let socketCounters: SocketCounters
+
+    public var openSockets: Int { socketCounters.open }
+    public var socketsClosedForOverflow: Int { socketCounters.closedForOverflow }
+}
+
+/// The composition root: picks the backends from the settings, migrates and seeds, and wires
+/// the services into the HTTP and WebSocket routers. `main` and every test build the app here.
+public func buildApplication(
+    settings: Settings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+) async throws -> (some ApplicationProtocol, AppRuntime) {
+    let store = try SQLiteStore(path: settings.databasePath)
+    try await store.migrate()
+    let fanout = LocalFanout(logger: logger, render: NotificationSocketHandler.render)
+    let broker: any Broker = InProcessBroker(subscribers: fanout)
+    if settings.role != .all && !broker.reachesOtherProcesses {
+        throw ConfigurationError(
+            "SWIFTCHAT_ROLE",
+            "--role \(settings.role.rawValue) needs a cross-process broker so that web and ws processes can reach each other; the in-process broker only supports --role all")
+    }
+
+    let secret = try settings.secretKey ?? SecretKeyFile.loadOrCreate(besideDatabase: settings.databasePath, logger: logger)
+    let passwords = PasswordHasher(cost: settings.bcryptCost)
+    let tokens = await TokenService(
+        secret: secret, accessLifetime: settings.accessTokenLifetime, refreshLifetime: settings.refreshTokenLifetime, now: now)
+    let auth = AuthService(
+        store: store, tokens: tokens, passwords: passwords, codes: OTPCodec(secret: secret), sender: makeSender(settings, logger: logger),
+        policy: OTPPolicy(
+            returnsCodeInResponse: settings.devMode, lifetime: settings.otpLifetime, maxAttempts: settings.otpMaxAttempts,
+            perPhone: RateLimiter(limit: settings.otpRatePerPhone, window: settings.otpRateWindow),
+            perClient: RateLimiter(limit: settings.otpRatePerClient, window: settings.otpRateWindow)),
+        now: now, logger: logger)
+
+    try await Seeder(store: store, passwords: passwords, logger: logger, now: now).seed(
+        admin: settings.adminPhone.map { Seeder.Admin(phone: $0, password: settings.adminPassword ?? "") },
+        demoUsers: settings.seedDemoUsers)
+    if settings.devMode {
+        logger.warning("dev mode (PROJECT_RUNNING_ENV=dev): OTP codes are returned in API responses; never run production like this")
+    }
+
+    let api = APIContext(
+        auth: auth, users: UserService(store: store, broker: broker),
+        interests: InterestService(store: store, broker: broker, maxMessageLength: settings.maxMessageLength, now: now),
+        maxBodySize: settings.maxBodySize, trustProxy: settings.trustProxy)
+    let gate = WebSocketGate(auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts)
+    let counters = SocketCounters()
+    let socketHandler = NotificationSocketHandler(
+        gate: gate, fanout: fanout, queueLimit: settings.webSocketQueueLimit, maxMessageSize: settings.webSocketMaxFrameSize,
+        idleTimeout: settings.webSocketIdleTimeout, counters: counters)
+
+    let routes = APIRoutes(router: Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints]), table: RouteTable())
+    routes.router.add(middleware: JSONErrorMiddleware())
+    routes.router.add(middleware: AllowedOriginsCORSMiddleware(allowedOrigins: Set(settings.corsAllowedOrigins)))
+    routes.router.add(middleware: RouteTableMiddleware(table: routes.table))
+    HealthController(store: store).register(on: routes)
+    if settings.role.servesHTTP {
+        AuthController(api: api).register(on: routes)
+        UserController(api: api).register(on: routes)
+        InterestController(api: api).register(on: routes)
+    }
+
+    let webSocketRouter = Router(context: AppRequestContext.self)
+    if settings.role.servesWebSocket {
+        // A handshake that is refused falls through to this route of the HTTP router: 403.
+        routes.on(.get, "/ws/", slashOptional: true) { request, _ in
+            let reason: String = switch await gate.admit(request) {
+            case .success: "A WebSocket upgrade is required."
+            case .failure(.origin): "Origin not allowed."
+            case .failure: "Authentication credentials were not provided or are invalid."
+            }
+            return .json(.detail(reason), status: .forbidden)
+        }
+        webSocketRouter.ws("/ws") { request, _ in
+            if case .success = await gate.admit(request) { return .upgrade([:]) }
+            return .dontUpgrade
+        } onUpgrade: { inbound, outbound, context in
+            try await socketHandler.run(inbound: inbound, outbound: outbound, context: context)
+        }
+    }
+
+    let pingInterval = settings.webSocketPingInterval
+    let app = Application(
+        router: routes.router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: webSocketRouter,
+            configuration: .init(
+                maxFrameSize: settings.webSocketMaxFrameSize,
+                autoPing: pingInterval > 0 ? .enabled(timePeriod: .milliseconds(Int64(pingInterval * 1000))) : .disabled)),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "SwiftChat"),
+        services: [OTPPurgeService(store: store, logger: logger)],
+        logger: logger)
+    let runtime = AppRuntime(settings: settings, store: store, broker: broker, auth: auth, socketCounters: counters)
+    return (app, runtime)
+}
+
+private func makeSender(_ settings: Settings, logger: Logger) -> any OTPSender {
+    let template = settings.otpMessage
+    switch settings.otpSender {
+    case .webhook:
+        if let url = settings.otpWebhookURL {
+            return WebhookOTPSender(client: .shared, url: url, messageTemplate: template)
+        }
+    case .twilio:
+        if let sid = settings.twilioAccountSID, let token = settings.twilioAuthToken, let from = settings.twilioFromNumber {
+            return TwilioOTPSender(
+                client: .shared, apiURL: settings.twilioAPIURL, accountSID: sid, authToken: token, fromNumber: from, messageTemplate: template)
+        }
+    case .log: break
+    }
+    return LogOTPSender(logger: logger)
+}
+
+/// `GET /health/`: 200 only when the database answers.
+struct HealthController {
+    let store: any ChatStore
+
+    func register(on routes: APIRoutes<AppRequestContext>) {
+        routes.on(.get, "/health/", slashOptional: true) { _, context in
+            do {
+                try await store.ping()
+                return .json(.object([("status", .string("ok"))]))
+            } catch {
+                context.logger.error("health check: database does not answer", metadata: ["error": "\(error)"])
+                return .json(.object([("status", .string("unavailable"))]), status: .serviceUnavailable)
+            }
+        }
+    }
+}
+
+/// Deletes expired OTP codes now and then, so phones that never come back leave no rows.
+struct OTPPurgeService: Service {
+    let store: any ChatStore
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await Task.sleep(for: .seconds(600))
+            } catch {
+                return
+            }
+            do {
+                _ = try await store.purgeExpiredOTPs(before: Date())
+            } catch {
+                logger.warning("purging expired OTP codes failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Without `SECRET_KEY`, a random key is made once and kept beside the database, so tokens
+/// survive restarts (D4).
+enum SecretKeyFile {
+    static func loadOrCreate(besideDatabase databasePath: String, logger: Logger) throws -> String {
+        let folder = URL(fileURLWithPath: databasePath).deletingLastPathComponent()
+        let file = folder.appendingPathComponent("secret_key")
+        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), existing.utf8.count >= 32 {
+            return existing
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<48).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let key = Data(bytes).base64EncodedString()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: file.path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+        logger.notice("SECRET_KEY is not set: generated one and stored it beside the database", metadata: ["file": "\(file.path)"])
+        return key
+    }
+}

@@ -1,0 +1,292 @@
+import Foundation
+import Logging
+import SwiftChatCore
+
+/// A setting with a bad value; startup stops with this message, which names the variable.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ name: String, _ problem: String) {
+        let flag = SettingsTable.spec(named: name)?.flag
+        description = "configuration error: \(name)\(flag.map { " (\($0))" } ?? ""): \(problem)"
+    }
+
+    init(message: String) {
+        description = "configuration error: \(message)"
+    }
+}
+
+public enum ServerRole: String, Sendable, CaseIterable {
+    case all, web, ws
+
+    var servesHTTP: Bool { self != .ws }
+    var servesWebSocket: Bool { self != .web }
+}
+
+public enum OTPSenderKind: String, Sendable, CaseIterable {
+    case log, webhook, twilio
+}
+
+/// The typed configuration, decoded once at start from flags, environment, `.env` and defaults.
+public struct Settings: Sendable {
+    public var host: String
+    public var port: Int
+    public var role: ServerRole
+    public var devMode: Bool
+    /// nil: generate one and keep it beside the database.
+    public var secretKey: String?
+    public var debug: Bool
+    public var allowedHosts: [String]
+    public var corsAllowedOrigins: [String]
+    public var csrfTrustedOrigins: [String]
+    public var databasePath: String
+    public var adminPhone: PhoneNumber?
+    public var adminPassword: String?
+    public var seedDemoUsers: Bool
+    public var accessTokenLifetime: TimeInterval
+    public var refreshTokenLifetime: TimeInterval
+    public var bcryptCost: UInt8
+    public var otpLifetime: TimeInterval
+    public var otpMaxAttempts: Int
+    public var otpRatePerPhone: Int
+    public var otpRatePerClient: Int
+    public var otpRateWindow: TimeInterval
+    public var otpSender: OTPSenderKind
+    public var otpWebhookURL: URL?
+    public var otpMessage: String
+    public var twilioAccountSID: String?
+    public var twilioAuthToken: String?
+    public var twilioFromNumber: String?
+    public var twilioAPIURL: URL
+    public var trustProxy: Bool
+    public var maxMessageLength: Int
+    public var maxBodySize: Int
+    public var webSocketPingInterval: TimeInterval
+    public var webSocketIdleTimeout: TimeInterval
+    public var webSocketQueueLimit: Int
+    public var webSocketMaxFrameSize: Int
+    public var logLevel: Logger.Level
+
+    /// Decodes settings from the given sources. `flags` are `--name value` / `--name=value`
+    /// pairs from the command line.
+    public static func load(
+        flags: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
+        readEnvFile: Bool = true
+    ) throws -> Settings {
+        let flagValues = try parseFlags(flags)
+        var sources = SettingSources(flags: flagValues, environment: environment, envFile: [:])
+        if readEnvFile {
+            let path = sources.value("SWIFTCHAT_ENV_FILE") ?? ".env"
+            sources.envFile = try DotEnv.read(path: path)
+        }
+        return try Settings(sources)
+    }
+
+    init(_ s: SettingSources) throws {
+        host = s.value("HOST") ?? "127.0.0.1"
+        port = try s.integer("PORT", in: 0...65535)
+        role = try s.choice("SWIFTCHAT_ROLE")
+        devMode = (s.value("PROJECT_RUNNING_ENV") ?? "dev") == "dev"
+        secretKey = s.value("SECRET_KEY").flatMap { $0.isEmpty ? nil : $0 }
+        if let key = secretKey, !devMode, key.utf8.count < 32 {
+            throw ConfigurationError("SECRET_KEY", "must be at least 32 bytes outside dev mode (got \(key.utf8.count))")
+        }
+        debug = try s.bool("DEBUG")
+        allowedHosts = s.list("ALLOWED_HOSTS", separator: ",")
+        corsAllowedOrigins = try s.list("CORS_ALLOWED_ORIGINS", separator: ",").map { try Self.origin($0, name: "CORS_ALLOWED_ORIGINS") }
+        csrfTrustedOrigins = try s.list("CSRF_TRUSTED_ORIGINS", separator: " ").map { try Self.origin($0, name: "CSRF_TRUSTED_ORIGINS") }
+        databasePath = s.value("DATABASE_NAME") ?? "data/swiftchat.sqlite3"
+        if databasePath.isEmpty { throw ConfigurationError("DATABASE_NAME", "must not be empty") }
+
+        let adminPhoneText = s.value("PROJECT_ADMIN_DETAIL") ?? (devMode ? "+911234567891" : nil)
+        adminPassword = s.value("PROJECT_ADMIN_DEFAULT_SECRET") ?? (devMode ? "@admin" : nil)
+        if let adminPhoneText {
+            guard let phone = PhoneNumber(parsing: adminPhoneText) else {
+                throw ConfigurationError("PROJECT_ADMIN_DETAIL", "\"\(adminPhoneText)\" is not a valid international phone number")
+            }
+            adminPhone = phone
+        } else {
+            adminPhone = nil
+        }
+        if adminPhone != nil, (adminPassword ?? "").isEmpty {
+            throw ConfigurationError("PROJECT_ADMIN_DEFAULT_SECRET", "must be set when PROJECT_ADMIN_DETAIL is")
+        }
+        seedDemoUsers = try s.bool("SWIFTCHAT_DEMO_USERS")
+        accessTokenLifetime = try s.duration("SWIFTCHAT_ACCESS_TOKEN_LIFETIME", positive: true)
+        refreshTokenLifetime = try s.duration("SWIFTCHAT_REFRESH_TOKEN_LIFETIME", positive: true)
+        bcryptCost = UInt8(try s.integer("SWIFTCHAT_BCRYPT_COST", in: 4...31))
+        otpLifetime = try s.duration("SWIFTCHAT_OTP_LIFETIME", positive: true)
+        otpMaxAttempts = try s.integer("SWIFTCHAT_OTP_MAX_ATTEMPTS", in: 1...1000)
+        otpRatePerPhone = try s.integer("SWIFTCHAT_OTP_RATE_PER_PHONE", in: 0...Int(Int32.max))
+        otpRatePerClient = try s.integer("SWIFTCHAT_OTP_RATE_PER_CLIENT", in: 0...Int(Int32.max))
+        otpRateWindow = try s.duration("SWIFTCHAT_OTP_RATE_WINDOW", positive: true)
+        otpSender = try s.choice("SWIFTCHAT_OTP_SENDER")
+        otpWebhookURL = try s.url("SWIFTCHAT_OTP_WEBHOOK_URL")
+        otpMessage = s.value("SWIFTCHAT_OTP_MESSAGE") ?? ""
+        if !otpMessage.contains("{code}") { throw ConfigurationError("SWIFTCHAT_OTP_MESSAGE", "must contain {code}") }
+        twilioAccountSID = s.value("TWILIO_ACCOUNT_SID")
+        twilioAuthToken = s.value("TWILIO_AUTH_TOKEN")
+        twilioFromNumber = s.value("TWILIO_FROM_NUMBER")
+        twilioAPIURL = try s.url("SWIFTCHAT_TWILIO_API_URL")!
+        trustProxy = try s.bool("SWIFTCHAT_TRUST_PROXY")
+        maxMessageLength = try s.integer("SWIFTCHAT_MAX_MESSAGE_LENGTH", in: 1...10_000_000)
+        maxBodySize = try s.integer("SWIFTCHAT_MAX_BODY_SIZE", in: 1024...(1 << 30))
+        webSocketPingInterval = try s.duration("SWIFTCHAT_WS_PING_INTERVAL", positive: false)
+        webSocketIdleTimeout = try s.duration("SWIFTCHAT_WS_IDLE_TIMEOUT", positive: false)
+        webSocketQueueLimit = try s.integer("SWIFTCHAT_WS_QUEUE_LIMIT", in: 1...1_000_000)
+        webSocketMaxFrameSize = try s.integer("SWIFTCHAT_WS_MAX_FRAME_SIZE", in: 128...(16 << 20))
+        let level = s.value("SWIFTCHAT_LOG_LEVEL") ?? "info"
+        guard let parsedLevel = Logger.Level(rawValue: level) else {
+            throw ConfigurationError("SWIFTCHAT_LOG_LEVEL", "\"\(level)\" is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        logLevel = debug && parsedLevel > .debug ? .debug : parsedLevel
+
+        if !devMode { try checkSender() }
+    }
+
+    /// Outside dev mode, the configured sender must have what it needs.
+    private func checkSender() throws {
+        switch otpSender {
+        case .log: break
+        case .webhook:
+            if otpWebhookURL == nil { throw ConfigurationError("SWIFTCHAT_OTP_WEBHOOK_URL", "must be set when SWIFTCHAT_OTP_SENDER=webhook") }
+        case .twilio:
+            for (name, value) in [("TWILIO_ACCOUNT_SID", twilioAccountSID), ("TWILIO_AUTH_TOKEN", twilioAuthToken), ("TWILIO_FROM_NUMBER", twilioFromNumber)]
+            where (value ?? "").isEmpty {
+                throw ConfigurationError(name, "must be set when SWIFTCHAT_OTP_SENDER=twilio")
+            }
+        }
+    }
+
+    private static func origin(_ text: String, name: String) throws -> String {
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw ConfigurationError(name, "\"\(text)\" is not an origin like https://example.com")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+
+    static func parseFlags(_ arguments: [String]) throws -> [String: String] {
+        var values: [String: String] = [:]
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            var flag = argument
+            var value: String?
+            if let equals = argument.firstIndex(of: "=") {
+                flag = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            }
+            guard let spec = SettingsTable.all.first(where: { $0.flag == flag }) else {
+                throw ConfigurationError(message: "unknown option \(flag); see --help for the list of settings")
+            }
+            if value == nil {
+                index += 1
+                guard index < arguments.endIndex else { throw ConfigurationError(spec.name, "the flag \(flag) needs a value") }
+                value = arguments[index]
+            }
+            values[spec.name] = value
+            index += 1
+        }
+        return values
+    }
+}
+
+/// Looks a setting up by precedence: flag, environment, `.env`, default.
+struct SettingSources {
+    var flags: [String: String]
+    var environment: [String: String]
+    var envFile: [String: String]
+
+    func value(_ name: String) -> String? {
+        flags[name] ?? environment[name] ?? envFile[name] ?? SettingsTable.spec(named: name)?.defaultValue
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int {
+        let text = value(name) ?? ""
+        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            throw ConfigurationError(name, "\"\(text)\" is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    func bool(_ name: String) throws -> Bool {
+        let text = (value(name) ?? "").lowercased()
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off", "": return false
+        default: throw ConfigurationError(name, "\"\(text)\" is not true or false")
+        }
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String) throws -> T where T.RawValue == String {
+        let text = value(name) ?? ""
+        guard let choice = T(rawValue: text) else {
+            throw ConfigurationError(name, "\"\(text)\" is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return choice
+    }
+
+    /// "90", "90s", "15m", "12h", "20d".
+    func duration(_ name: String, positive: Bool) throws -> TimeInterval {
+        let text = (value(name) ?? "").trimmingCharacters(in: .whitespaces)
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var digits = Substring(text)
+        var unit = 1.0
+        if let last = text.last, let multiplier = units[last] {
+            digits = digits.dropLast()
+            unit = multiplier
+        }
+        guard let amount = Double(digits), amount.isFinite, amount >= 0, !(positive && amount == 0) else {
+            throw ConfigurationError(name, "\"\(text)\" is not a duration such as 90s, 15m, 12h or 20d")
+        }
+        return amount * unit
+    }
+
+    func list(_ name: String, separator: Character) -> [String] {
+        (value(name) ?? "").split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func url(_ name: String) throws -> URL? {
+        guard let text = value(name), !text.isEmpty else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw ConfigurationError(name, "\"\(text)\" is not an http(s) URL")
+        }
+        return url
+    }
+}
+
+/// A minimal `.env` reader: `NAME=value` lines, `#` comments, optional `export`, and single or
+/// double quotes around a value.
+enum DotEnv {
+    static func read(path: String) throws -> [String: String] {
+        guard FileManager.default.fileExists(atPath: path) else { return [:] }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError("SWIFTCHAT_ENV_FILE", "cannot read \(path): \(error.localizedDescription)")
+        }
+        return try parse(text, path: path)
+    }
+
+    static func parse(_ text: String, path: String = ".env") throws -> [String: String] {
+        var values: [String: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst("export ".count)) }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigurationError("SWIFTCHAT_ENV_FILE", "\(path) line \(number + 1) is not NAME=value")
+            }
+            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            } else if let hash = value.range(of: " #") {
+                value = value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces)
+            }
+            values[name] = value
+        }
+        return values
+    }
+}

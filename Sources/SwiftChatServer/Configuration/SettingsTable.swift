@@ -1,0 +1,75 @@
+/// Every setting in one table: its environment name (the original's where it had one,
+/// `SWIFTCHAT_`-prefixed for new ones), its default and what it does. The CLI flag is derived
+/// from the name (`SWIFTCHAT_OTP_MAX_ATTEMPTS` -> `--otp-max-attempts`, `SECRET_KEY` -> `--secret-key`).
+struct SettingSpec: Sendable {
+    let name: String
+    let defaultValue: String?
+    let help: String
+
+    var flag: String {
+        let bare = name.hasPrefix("SWIFTCHAT_") ? String(name.dropFirst("SWIFTCHAT_".count)) : name
+        return "--" + bare.lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+}
+
+public enum SettingsHelp {
+    public static var text: String { SettingsTable.helpText }
+}
+
+enum SettingsTable {
+    static let all: [SettingSpec] = [
+        SettingSpec(name: "HOST", defaultValue: "127.0.0.1", help: "Address to listen on."),
+        SettingSpec(name: "PORT", defaultValue: "8000", help: "Port to listen on."),
+        SettingSpec(name: "SWIFTCHAT_ROLE", defaultValue: "all", help: "all (HTTP and WebSocket), web (HTTP only) or ws (WebSocket only); web and ws need a cross-process broker."),
+        SettingSpec(name: "PROJECT_RUNNING_ENV", defaultValue: "dev", help: "\"dev\" returns OTP codes in responses and seeds default admin credentials; anything else is production mode."),
+        SettingSpec(name: "SECRET_KEY", defaultValue: nil, help: "Signs JWTs and keys OTP hashes. Unset: a random key is generated once and kept beside the database. Outside dev at least 32 bytes."),
+        SettingSpec(name: "DEBUG", defaultValue: "false", help: "true/false. Debug logging; never changes what clients see."),
+        SettingSpec(name: "ALLOWED_HOSTS", defaultValue: "*", help: "Comma-separated hosts whose Origin may open the WebSocket (\"*\": any)."),
+        SettingSpec(name: "CORS_ALLOWED_ORIGINS", defaultValue: "", help: "Comma-separated origins allowed by CORS, e.g. http://localhost:5003."),
+        SettingSpec(name: "CSRF_TRUSTED_ORIGINS", defaultValue: "", help: "Space-separated origins; accepted for compatibility (the API uses no cookies, so no CSRF check applies)."),
+        SettingSpec(name: "DATABASE_NAME", defaultValue: "data/swiftchat.sqlite3", help: "SQLite database file; its folder is created on first run."),
+        SettingSpec(name: "PROJECT_ADMIN_DETAIL", defaultValue: nil, help: "Phone number of the admin created at start (dev default +911234567891)."),
+        SettingSpec(name: "PROJECT_ADMIN_DEFAULT_SECRET", defaultValue: nil, help: "Password of that admin (dev default @admin)."),
+        SettingSpec(name: "SWIFTCHAT_DEMO_USERS", defaultValue: "true", help: "Create the five demo users at start."),
+        SettingSpec(name: "SWIFTCHAT_ACCESS_TOKEN_LIFETIME", defaultValue: "20d", help: "Access token lifetime (s, m, h or d suffix)."),
+        SettingSpec(name: "SWIFTCHAT_REFRESH_TOKEN_LIFETIME", defaultValue: "600d", help: "Refresh token lifetime."),
+        SettingSpec(name: "SWIFTCHAT_BCRYPT_COST", defaultValue: "10", help: "bcrypt cost for passwords (4-31)."),
+        SettingSpec(name: "SWIFTCHAT_OTP_LIFETIME", defaultValue: "120s", help: "How long an OTP code stays valid."),
+        SettingSpec(name: "SWIFTCHAT_OTP_MAX_ATTEMPTS", defaultValue: "5", help: "Wrong tries that burn a code."),
+        SettingSpec(name: "SWIFTCHAT_OTP_RATE_PER_PHONE", defaultValue: "5", help: "Codes issued per phone number per window (0: no limit)."),
+        SettingSpec(name: "SWIFTCHAT_OTP_RATE_PER_CLIENT", defaultValue: "100", help: "OTP requests per client address per window (0: no limit)."),
+        SettingSpec(name: "SWIFTCHAT_OTP_RATE_WINDOW", defaultValue: "1h", help: "The rate limit window."),
+        SettingSpec(name: "SWIFTCHAT_OTP_SENDER", defaultValue: "log", help: "Outside dev: log (logs that a code was issued, never the code), webhook or twilio."),
+        SettingSpec(name: "SWIFTCHAT_OTP_WEBHOOK_URL", defaultValue: nil, help: "webhook sender: URL that receives a JSON POST {phone_number, code, message}."),
+        SettingSpec(name: "SWIFTCHAT_OTP_MESSAGE", defaultValue: "{code} is your SwiftChat verification code", help: "SMS text; {code} is replaced by the code."),
+        SettingSpec(name: "TWILIO_ACCOUNT_SID", defaultValue: nil, help: "twilio sender: account SID."),
+        SettingSpec(name: "TWILIO_AUTH_TOKEN", defaultValue: nil, help: "twilio sender: auth token."),
+        SettingSpec(name: "TWILIO_FROM_NUMBER", defaultValue: nil, help: "twilio sender: sending number."),
+        SettingSpec(name: "SWIFTCHAT_TWILIO_API_URL", defaultValue: "https://api.twilio.com", help: "twilio sender: API base URL."),
+        SettingSpec(name: "SWIFTCHAT_TRUST_PROXY", defaultValue: "false", help: "Take the client address from X-Forwarded-For / X-Real-IP (behind nginx)."),
+        SettingSpec(name: "SWIFTCHAT_MAX_MESSAGE_LENGTH", defaultValue: "10000", help: "Longest chat message, in characters."),
+        SettingSpec(name: "SWIFTCHAT_MAX_BODY_SIZE", defaultValue: "1048576", help: "Largest request body, in bytes."),
+        SettingSpec(name: "SWIFTCHAT_WS_PING_INTERVAL", defaultValue: "20s", help: "WebSocket ping interval (0: none)."),
+        SettingSpec(name: "SWIFTCHAT_WS_IDLE_TIMEOUT", defaultValue: "60s", help: "Close a WebSocket that sent nothing (not even a pong) for this long (0: never)."),
+        SettingSpec(name: "SWIFTCHAT_WS_QUEUE_LIMIT", defaultValue: "256", help: "Frames queued per socket before a slow socket is closed with 1013."),
+        SettingSpec(name: "SWIFTCHAT_WS_MAX_FRAME_SIZE", defaultValue: "65536", help: "Largest client frame in bytes; larger closes with 1009."),
+        SettingSpec(name: "SWIFTCHAT_LOG_LEVEL", defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical."),
+        SettingSpec(name: "SWIFTCHAT_ENV_FILE", defaultValue: ".env", help: "The .env file read at start (missing is fine)."),
+    ]
+
+    static func spec(named name: String) -> SettingSpec? { all.first { $0.name == name } }
+
+    /// The `--help` text: every setting with its flag, variable and default.
+    static var helpText: String {
+        var lines = [
+            "Settings, highest precedence first: command-line flag, environment variable, .env file, default.",
+            "",
+        ]
+        for spec in all {
+            let fallback = spec.defaultValue.map { $0.isEmpty ? "(empty)" : $0 } ?? "(unset)"
+            lines.append("  \(spec.flag) <value>   [\(spec.name), default: \(fallback)]")
+            lines.append("      \(spec.help)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,66 @@
+import Hummingbird
+import SwiftChatCore
+
+/// `/api/otp/...` (OTP login and registration codes) and djoser's JWT routes `/api/auth/jwt/...`.
+struct AuthController {
+    let api: APIContext
+
+    func register(on routes: APIRoutes<AppRequestContext>) {
+        routes.on(.post, "/api/otp/gen/phone_number/", use: requestCode)
+        routes.on(.post, "/api/otp/auth/", use: logInWithCode)
+        routes.on(.post, "/api/auth/jwt/create/", use: createTokens)
+        routes.on(.post, "/api/auth/jwt/refresh/", use: refreshToken)
+        routes.on(.post, "/api/auth/jwt/verify/", use: verifyToken)
+    }
+
+    @Sendable func requestCode(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try api.auth.throttleClient(api.clientAddress(request, context))
+        var form = try await api.form(request)
+        let phone = form.phone("phone_number")
+        let purpose = form.choice("otp_for", as: OTPPurpose.self)
+        try form.validate()
+        guard let phone, let purpose else { throw APIError.badRequest("invalid request") }
+        let code = try await api.auth.requestCode(for: phone, purpose: purpose)
+        var body: [(String, JSONValue)] = []
+        if let code { body.append(("raw_otp", .string(code))) }
+        body.append(("status", .string("Ok")))
+        return .json(.object(body), status: .created)
+    }
+
+    @Sendable func logInWithCode(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var form = try await api.form(request)
+        let phone = form.phone("phone_number")
+        let code = form.integer("otp")
+        try form.validate()
+        guard let phone, let code else { throw APIError.badRequest("invalid request") }
+        let pair = try await api.auth.logIn(phone: phone, code: Int(code))
+        return .json(.object([("access_token", .string(pair.access)), ("refresh_token", .string(pair.refresh))]))
+    }
+
+    @Sendable func createTokens(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var form = try await api.form(request)
+        let phone = form.requiredString("phone_number")
+        let password = form.requiredString("password")
+        try form.validate()
+        guard let phone, let password else { throw APIError.badRequest("invalid request") }
+        let pair = try await api.auth.logIn(phoneNumber: phone, password: password)
+        return .json(.object([("refresh", .string(pair.refresh)), ("access", .string(pair.access))]))
+    }
+
+    @Sendable func refreshToken(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var form = try await api.form(request)
+        let refresh = form.requiredString("refresh")
+        try form.validate()
+        guard let refresh else { throw APIError.badRequest("invalid request") }
+        return .json(.object([("access", .string(try await api.auth.refreshAccess(refresh)))]))
+    }
+
+    @Sendable func verifyToken(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var form = try await api.form(request)
+        let token = form.requiredString("token")
+        try form.validate()
+        guard let token else { throw APIError.badRequest("invalid request") }
+        try await api.auth.verify(token)
+        return .json(.object([]))
+    }
+}

@@ -1,0 +1,107 @@
+import Hummingbird
+import SwiftChatCore
+
+/// djoser's user routes under `/api/core/`.
+struct UserController {
+    let api: APIContext
+
+    /// djoser actions that are admin-only in the original's settings; they answer 403 to
+    /// everyone else (401 without credentials).
+    static let adminOnlyActions = [
+        "activation", "resend_activation", "set_password", "reset_password", "reset_password_confirm",
+        "set_phone_number", "reset_phone_number", "reset_phone_number_confirm",
+    ]
+
+    func register(on routes: APIRoutes<AppRequestContext>) {
+        routes.on(.get, "/api/core/", use: root)
+        routes.on(.get, "/api/core/user/", use: list)
+        routes.on(.post, "/api/core/user/", use: create)
+        routes.on(.get, "/api/core/user/me/", use: me)
+        routes.on(.put, "/api/core/user/me/", use: updateMe)
+        routes.on(.patch, "/api/core/user/me/", use: updateMe)
+        routes.on(.delete, "/api/core/user/me/", use: deleteMe)
+        routes.on(.get, "/api/core/user/{id}/", use: retrieve)
+        routes.on(.put, "/api/core/user/{id}/", use: retrieve)  // nothing in djoser's `user` serializer is writable
+        routes.on(.patch, "/api/core/user/{id}/", use: retrieve)
+        routes.on(.delete, "/api/core/user/{id}/", use: delete)
+        for action in Self.adminOnlyActions {
+            routes.on(.post, "/api/core/user/\(action)/", use: adminOnlyAction)
+        }
+    }
+
+    @Sendable func root(_ request: Request, context: AppRequestContext) async throws -> Response {
+        .json(.object([("user", .string(api.absoluteURL(request, path: "/api/core/user/")))]))
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let entries = try await api.users.list(for: caller)
+        return .json(.array(entries.map(Representation.userListEntry)))
+    }
+
+    /// Registration with an `N` code. Field errors (the phone being taken among them) come
+    /// first, then the code.
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var form = try await api.form(request)
+        let phone = form.phone("phone_number")
+        let password = form.string("password", maxLength: 128) ?? nil
+        let code = form.string("otp", maxLength: 4) ?? nil
+        let email = form.email("email")
+        let firstName = form.string("first_name", required: false, allowBlank: true, maxLength: 150) ?? nil
+        let lastName = form.string("last_name", required: false, allowBlank: true, maxLength: 150) ?? nil
+        if let phone, try await api.users.phoneIsTaken(phone) { form.fail("phone_number", ErrorText.phoneTaken) }
+        try form.validate()
+        guard let phone, let password, let code else { throw APIError.badRequest("invalid request") }
+        let new = NewUser(phoneNumber: phone.e164, email: email ?? nil, firstName: firstName ?? "", lastName: lastName ?? "")
+        let user = try await api.auth.register(new, password: password, code: code, phone: phone)
+        return .json(Representation.profile(user), status: .created)
+    }
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
+        .json(Representation.profile(try await api.caller(of: request)))
+    }
+
+    /// PUT and PATCH alike: every field is optional; `phone_number` is read-only and ignored.
+    @Sendable func updateMe(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        var form = try await api.form(request)
+        let changes = ProfileChanges(
+            email: form.email("email"),
+            firstName: form.string("first_name", required: false, allowBlank: true, maxLength: 150) ?? nil,
+            lastName: form.string("last_name", required: false, allowBlank: true, maxLength: 150) ?? nil)
+        try form.validate()
+        return .json(Representation.profile(try await api.users.updateProfile(of: caller, changes)))
+    }
+
+    @Sendable func deleteMe(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        try await api.users.delete(id: caller.id, by: caller)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func retrieve(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let user = try await api.users.visibleUser(id: try userID(context), to: caller)
+        return .json(Representation.userSummary(user))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        guard caller.isAdmin else { throw APIError.permissionDenied }
+        try await api.users.delete(id: try userID(context), by: caller)
+        return Response(status: .noContent)
+    }
+
+    /// Admins get a 404: these flows need e-mail delivery, which SwiftChat does not have.
+    @Sendable func adminOnlyAction(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        guard caller.isAdmin else { throw APIError.permissionDenied }
+        throw APIError.notFound
+    }
+
+    /// A non-numeric id is simply not found, as in Django's lookup.
+    private func userID(_ context: AppRequestContext) throws -> UserID {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw APIError.notFound }
+        return id
+    }
+}

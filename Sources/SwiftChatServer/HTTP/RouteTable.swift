@@ -1,0 +1,90 @@
+import HTTPTypes
+import Hummingbird
+import SwiftChatCore
+import Synchronization
+
+/// Every route the API serves, with its methods, kept beside the router so that requests can be
+/// answered as Django does before they reach it: a GET without the trailing slash is redirected
+/// (301), a known path with another method gets a JSON 405, and an unknown path a JSON 404.
+final class RouteTable: Sendable {
+    struct Route: Sendable, Hashable {
+        let method: HTTPRequest.Method
+        /// Like `/api/core/user/{id}/`.
+        let path: String
+        /// Served with and without the final slash, never redirected (`/ws`, `/health`).
+        let slashOptional: Bool
+    }
+
+    private let routes = Mutex<[Route]>([])
+
+    func add(_ method: HTTPRequest.Method, _ path: String, slashOptional: Bool = false) {
+        routes.withLock { $0.append(Route(method: method, path: path, slashOptional: slashOptional)) }
+    }
+
+    var all: [Route] { routes.withLock { $0 } }
+
+    /// The routes matching a concrete path, the most specific only: a literal segment wins
+    /// over a `{parameter}`, as in the router (`/user/me/` is not `/user/{id}/`).
+    func matches(_ path: String) -> [Route] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        let matching = routes.withLock { table in
+            table.filter { route in
+                let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
+                return pattern.count == segments.count && zip(pattern, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+            }
+        }
+        func parameters(_ route: Route) -> Int { route.path.split(separator: "/").filter { $0.hasPrefix("{") }.count }
+        guard let fewest = matching.map(parameters).min() else { return [] }
+        return matching.filter { parameters($0) == fewest }
+    }
+}
+
+/// Registers a route on the router and in the table at once, so the two cannot drift.
+struct APIRoutes<Context: RequestContext> {
+    let router: Router<Context>
+    let table: RouteTable
+
+    func on(
+        _ method: HTTPRequest.Method, _ path: String, slashOptional: Bool = false,
+        use handler: @escaping @Sendable (Request, Context) async throws -> Response
+    ) {
+        table.add(method, path, slashOptional: slashOptional)
+        let routerPath = path.split(separator: "/").map { $0.hasPrefix("{") ? ":" + $0.dropFirst().dropLast() : String($0) }.joined(separator: "/")
+        router.on(RouterPath(routerPath), method: method, use: handler)
+    }
+}
+
+/// Applies the route table: 301 for a slashless GET, 405, 404; OPTIONS answers with `Allow`.
+struct RouteTableMiddleware<Context: RequestContext>: RouterMiddleware {
+    let table: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let slashed = path.hasSuffix("/") ? path : path + "/"
+        let routes = table.matches(slashed)
+        guard !routes.isEmpty else { throw APIError.notFound }
+        let methods = Set(routes.map(\.method))
+        let method = request.method
+        let allowed = methods.contains(method) || (method == .head && methods.contains(.get))
+        let redirects = !routes.contains(where: \.slashOptional)
+        if !path.hasSuffix("/"), redirects, method == .get || method == .head, allowed {
+            let query = request.uri.query.map { "?" + $0 } ?? ""
+            return Response(status: .movedPermanently, headers: [.location: slashed + query, .contentLength: "0"])
+        }
+        if method == .options {
+            var response = Response.json(.object([]))
+            response.headers[.allow] = Self.allowHeader(methods)
+            return response
+        }
+        guard allowed else {
+            var response = try APIError.methodNotAllowed(method.rawValue).response(from: request, context: context)
+            response.headers[.allow] = Self.allowHeader(methods)
+            return response
+        }
+        return try await next(request, context)
+    }
+
+    private static func allowHeader(_ methods: Set<HTTPRequest.Method>) -> String {
+        (methods.map(\.rawValue) + ["OPTIONS"]).sorted().joined(separator: ", ")
+    }
+}

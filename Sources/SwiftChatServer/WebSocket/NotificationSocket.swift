@@ -1,0 +1,159 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import SwiftChatCore
+import Synchronization
+
+/// One connected socket's queue of outgoing frames. Publishers only `offer` (never wait); the
+/// socket's own task writes them out. A full queue closes the socket with 1013, so one slow
+/// client can never hold up a publish or another socket.
+final class NotificationSocket: EventSink {
+    private let frames: AsyncStream<String>.Continuation
+    private let overflow: AsyncStream<Void>.Continuation
+    private let overflowed = Atomic<Bool>(false)
+    private let lastActivity = Atomic<Int64>(Int64(Date().timeIntervalSince1970))
+
+    init(frames: AsyncStream<String>.Continuation, overflow: AsyncStream<Void>.Continuation) {
+        self.frames = frames
+        self.overflow = overflow
+    }
+
+    func offer(_ frame: RenderedEvent) -> Bool {
+        enqueue(frame.text)
+    }
+
+    @discardableResult
+    func enqueue(_ text: String) -> Bool {
+        switch frames.yield(text) {
+        case .enqueued, .terminated: return true
+        case .dropped:
+            if !overflowed.exchange(true, ordering: .relaxed) { overflow.yield() }
+            return false
+        @unknown default: return false
+        }
+    }
+
+    var didOverflow: Bool { overflowed.load(ordering: .relaxed) }
+
+    func touch() { lastActivity.store(Int64(Date().timeIntervalSince1970), ordering: .relaxed) }
+
+    func secondsSinceActivity() -> TimeInterval {
+        Date().timeIntervalSince1970 - Double(lastActivity.load(ordering: .relaxed))
+    }
+}
+
+/// The multiplexed notification socket (`{"stream", "payload"}` frames).
+struct NotificationSocketHandler: Sendable {
+    static let notificationStream = "notification_stream"
+
+    let gate: WebSocketGate
+    let fanout: LocalFanout
+    let queueLimit: Int
+    let maxMessageSize: Int
+    let idleTimeout: TimeInterval
+    let counters: SocketCounters
+
+    /// The original's frame for an event: `{"stream": "notification_stream", "payload": {"message": ...}}`.
+    static func render(_ event: ChatEvent) -> String {
+        JSONValue.object([
+            ("stream", .string(notificationStream)),
+            ("payload", .object([("message", .string(event.notificationText))])),
+        ]).serialized
+    }
+
+    static func errorFrame(_ message: String) -> String {
+        JSONValue.object([("stream", .string("error")), ("payload", .object([("message", .string(message))]))]).serialized
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<AppRequestContext>) async throws {
+        // The handshake was admitted; admit again to learn the user (and catch a deletion since).
+        guard case .success(let user) = await gate.admit(context.request) else {
+            try await outbound.close(.policyViolation, reason: "not authenticated")
+            return
+        }
+        let (frames, frameQueue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(queueLimit))
+        let (overflows, overflowSignal) = AsyncStream.makeStream(of: Void.self)
+        let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal)
+        let topic = Topic.user(user.id)
+        fanout.subscribe(socket, to: topic)
+        counters.opened()
+        defer {
+            fanout.unsubscribe(socket, from: topic)
+            frameQueue.finish()
+            counters.closed()
+        }
+
+        let closing: (WebSocketErrorCode, String)? = try await withThrowingTaskGroup(of: (WebSocketErrorCode, String)?.self) { group in
+            group.addTask {
+                for await text in frames { try await outbound.write(.text(text)) }
+                return nil
+            }
+            group.addTask {
+                for await _ in overflows { return (WebSocketErrorCode.unknown(1013), "Try again later: notifications queued faster than read") }
+                return nil
+            }
+            group.addTask {
+                try await readClientFrames(inbound, socket: socket)
+                return nil
+            }
+            if idleTimeout > 0 {
+                group.addTask {
+                    try await idleWatchdog(socket)
+                    return (WebSocketErrorCode.goingAway, "Idle timeout")
+                }
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let (code, reason) = closing {
+            if socket.didOverflow { counters.overflowClosed() }
+            context.logger.warning("closing notification socket", metadata: ["user": "\(user.id)", "reason": "\(reason)"])
+            try await outbound.close(code, reason: reason)
+        }
+    }
+
+    /// Client frames on `notification_stream` are accepted and ignored, as in the original;
+    /// anything malformed gets an error frame and the socket stays open (D8).
+    private func readClientFrames(_ inbound: WebSocketInboundStream, socket: NotificationSocket) async throws {
+        var iterator = inbound.makeAsyncIterator()
+        while let message = try await iterator.nextMessage(maxSize: maxMessageSize) {
+            socket.touch()
+            if let problem = Self.problem(with: message) { socket.enqueue(Self.errorFrame(problem)) }
+        }
+    }
+
+    /// Returns once the client has sent nothing for `idleTimeout`.
+    private func idleWatchdog(_ socket: NotificationSocket) async throws {
+        let step = min(idleTimeout, 1)
+        while true {
+            try await Task.sleep(for: .seconds(step))
+            if socket.secondsSinceActivity() >= idleTimeout { return }
+        }
+    }
+
+    static func problem(with message: WebSocketMessage) -> String? {
+        guard case .text(let text) = message else { return "Binary frames are not supported; send JSON text frames." }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+            return "Frames must be JSON text."
+        }
+        guard case .object = value else { return "Frames must be JSON objects with \"stream\" and \"payload\"." }
+        guard case .string(let stream)? = value["stream"], value["payload"] != nil else {
+            return "Frames must have a \"stream\" and a \"payload\"."
+        }
+        guard stream == notificationStream else { return "Unknown stream \"\(stream)\"." }
+        return nil
+    }
+}
+
+/// Socket counts for metrics and tests.
+final class SocketCounters: Sendable {
+    private let state = Mutex((open: 0, overflowClosed: 0))
+
+    func opened() { state.withLock { $0.open += 1 } }
+    func closed() { state.withLock { $0.open -= 1 } }
+    func overflowClosed() { state.withLock { $0.overflowClosed += 1 } }
+    var open: Int { state.withLock { $0.open } }
+    var closedForOverflow: Int { state.withLock { $0.overflowClosed } }
+}

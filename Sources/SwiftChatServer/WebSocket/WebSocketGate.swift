@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import SwiftChatCore
+
+/// Decides whether a WebSocket handshake at `/ws/` may proceed: an access JWT in `?token=`
+/// (the first value; the `Authorization` header is ignored, as in the original), a user that
+/// still exists, and, when origins are configured, an allowed `Origin` (D14).
+struct WebSocketGate: Sendable {
+    let auth: AuthService
+    let corsOrigins: Set<String>
+    /// `ALLOWED_HOSTS` entries other than `*`; `.example.com` matches subdomains, as Django's.
+    let allowedHosts: [String]
+
+    init(auth: AuthService, corsOrigins: [String], allowedHosts: [String]) {
+        self.auth = auth
+        self.corsOrigins = Set(corsOrigins)
+        self.allowedHosts = allowedHosts.filter { $0 != "*" }.map { $0.lowercased() }
+    }
+
+    enum Refusal: Error {
+        case noToken, badToken, origin
+    }
+
+    func admit(_ request: Request) async -> Result<User, Refusal> {
+        guard originAllowed(request.headers[.origin]) else { return .failure(.origin) }
+        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else { return .failure(.noToken) }
+        do {
+            return .success(try await auth.authenticate(accessToken: token))
+        } catch {
+            return .failure(.badToken)
+        }
+    }
+
+    /// Browsers always send `Origin`; other clients may leave it out, and can forge it anyway,
+    /// so a missing one is let through.
+    func originAllowed(_ origin: String?) -> Bool {
+        guard !corsOrigins.isEmpty || !allowedHosts.isEmpty, let origin else { return true }
+        if corsOrigins.contains(origin) { return true }
+        guard let host = URL(string: origin)?.host?.lowercased() else { return false }
+        return allowedHosts.contains { pattern in
+            pattern.hasPrefix(".") ? host == pattern.dropFirst() || host.hasSuffix(pattern) : host == pattern
+        }
+    }
+}
