@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
@@ -94,13 +95,19 @@ public func buildApplication(
     }
 
     let pingInterval = settings.webSocketPingInterval
+    let webSocketConfiguration = WebSocketServerConfiguration(
+        maxFrameSize: settings.webSocketMaxFrameSize,
+        autoPing: pingInterval > 0 ? .enabled(timePeriod: .milliseconds(Int64(pingInterval * 1000))) : .disabled)
+    let webSocketResponder = webSocketRouter.buildResponder()
+    let server = HTTPServerBuilder { responder in
+        GatedChildChannel(
+            inner: HTTP1WebSocketUpgradeChannel(
+                responder: responder, webSocketResponder: webSocketResponder, configuration: .init(ws: webSocketConfiguration)),
+            gate: gate)
+    }
     let app = Application(
         router: routes.router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: webSocketRouter,
-            configuration: .init(
-                maxFrameSize: settings.webSocketMaxFrameSize,
-                autoPing: pingInterval > 0 ? .enabled(timePeriod: .milliseconds(Int64(pingInterval * 1000))) : .disabled)),
+        server: server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "SwiftChat"),
         services: [OTPPurgeService(store: store, logger: logger)],
         logger: logger)
@@ -150,7 +157,7 @@ struct OTPPurgeService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully {
             do {
-                try await Task.sleep(for: .seconds(600))
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
             } catch {
                 return
             }
@@ -176,7 +183,7 @@ enum SecretKeyFile {
         let bytes = (0..<48).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let key = Data(bytes).base64EncodedString()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: file.path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
         logger.notice("SECRET_KEY is not set: generated one and stored it beside the database", metadata: ["file": "\(file.path)"])
         return key
     }

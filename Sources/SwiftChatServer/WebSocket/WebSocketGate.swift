@@ -22,8 +22,12 @@ struct WebSocketGate: Sendable {
     }
 
     func admit(_ request: Request) async -> Result<User, Refusal> {
-        guard originAllowed(request.headers[.origin]) else { return .failure(.origin) }
-        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else { return .failure(.noToken) }
+        await admit(token: request.uri.queryParameters.get("token"), origin: request.headers[.origin])
+    }
+
+    func admit(token: String?, origin: String?) async -> Result<User, Refusal> {
+        guard originAllowed(origin) else { return .failure(.origin) }
+        guard let token, !token.isEmpty else { return .failure(.noToken) }
         do {
             return .success(try await auth.authenticate(accessToken: token))
         } catch {

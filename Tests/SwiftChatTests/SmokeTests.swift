@@ -1,0 +1,19 @@
+import Testing
+@testable import SwiftChatServer
+
+@Suite struct SmokeTests {
+    @Test func healthAnswersWhenTheDatabaseDoes() async throws {
+        try await withApp { client, _ in
+            let reply = try await client.call(.get, "/health/")
+            #expect(reply.status == .ok)
+            #expect(reply.text == #"{"status":"ok"}"#)
+        }
+    }
+
+    @Test func demoUserLogsInByOTP() async throws {
+        try await withApp { client, _ in
+            let alice = try await client.logIn(Demo.alice)
+            #expect(alice.userID > 0)
+        }
+    }
+}
