@@ -58,7 +58,7 @@ extension APIError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = Response.json(body, status: status)
         switch self {
-        case .notAuthenticated, .tokenNotValid, .authenticationFailed:
+        case .notAuthenticated, .tokenNotValid, .authenticationFailed, .noActiveAccount:
             response.headers[.wwwAuthenticate] = "JWT realm=\"api\""
         case .throttled(let seconds):
             response.headers[.retryAfter] = String(seconds)

@@ -67,7 +67,8 @@ struct RouteTableMiddleware<Context: RequestContext>: RouterMiddleware {
         let method = request.method
         let allowed = methods.contains(method) || (method == .head && methods.contains(.get))
         let redirects = !routes.contains(where: \.slashOptional)
-        if !path.hasSuffix("/"), redirects, method == .get || method == .head, allowed {
+        // Django's APPEND_SLASH redirects whenever the slashed path exists, whatever methods it takes.
+        if !path.hasSuffix("/"), redirects, method == .get || method == .head {
             let query = request.uri.query.map { "?" + $0 } ?? ""
             return Response(status: .movedPermanently, headers: [.location: slashed + query, .contentLength: "0"])
         }

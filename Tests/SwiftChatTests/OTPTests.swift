@@ -1,0 +1,318 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Testing
+@testable import SwiftChatCore
+@testable import SwiftChatServer
+
+/// `POST /api/otp/gen/phone_number/` (original-api.md 2.2-2.3, deviations D3 and D11).
+@Suite("OTP generation")
+struct OTPGenerationTests {
+    @Test("dev mode answers 201 with a 4-digit raw_otp string and status Ok")
+    func devModeReturnsTheCode() async throws {
+        try await withApp { client, _ in
+            let reply = try await client.requestOTP(freshPhone(1))
+            #expect(reply.status == .created)
+            #expect(Set(reply.dictionary.keys) == ["raw_otp", "status"])
+            #expect(reply.dictionary["status"] as? String == "Ok")
+            let code = try #require(reply.dictionary["raw_otp"] as? String, "raw_otp must be a JSON string: \(reply.text)")
+            #expect(code.count == 4)
+            #expect((1000...9999).contains(Int(code) ?? 0))
+        }
+    }
+
+    @Test("outside dev mode the answer is only {status: Ok}, yet a code is pending")
+    func productionHidesTheCode() async throws {
+        try await withApp(environment: ["PROJECT_RUNNING_ENV": "prod"]) { client, runtime in
+            let reply = try await client.requestOTP(freshPhone(1))
+            #expect(reply.status == .created)
+            #expect(reply.json == expectedJSON(#"{"status": "Ok"}"#))
+            #expect(try await runtime.store.pendingOTP(phoneNumber: freshPhone(1), purpose: .authLogin) != nil)
+        }
+    }
+
+    @Test("codes are stored as an HMAC keyed with the secret, never as the code")
+    func codesAreStoredAsKeyedHashes() async throws {
+        try await withApp { client, runtime in
+            let code = try await client.rawOTP(freshPhone(1))
+            let stored = try #require(try await runtime.store.pendingOTP(phoneNumber: freshPhone(1), purpose: .authLogin))
+            #expect(stored.codeHash.count == 64)
+            #expect(stored.codeHash.allSatisfy { $0.isHexDigit && !$0.isUppercase })
+            #expect(stored.codeHash != code)
+            let unkeyed = SHA256.hash(data: Data(code.utf8)).map { String(format: "%02x", $0) }.joined()
+            #expect(stored.codeHash != unkeyed)
+            let secret = try #require(runtime.settings.secretKey)
+            #expect(OTPCodec(secret: secret).hash(code: code, phoneNumber: freshPhone(1), purpose: .authLogin) == stored.codeHash)
+            #expect(OTPCodec(secret: secret + "x").hash(code: code, phoneNumber: freshPhone(1), purpose: .authLogin) != stored.codeHash)
+        }
+    }
+
+    @Test("both fields are required", arguments: ["{}", ""])
+    func missingFields(body: String) async throws {
+        try await withApp { client, _ in
+            let reply = try await client.call(.post, Routes.otpGenerate, json: body)
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == expectedJSON(#"{"phone_number": ["This field is required."], "otp_for": ["This field is required."]}"#))
+        }
+    }
+
+    @Test("an invalid phone number is refused", arguments: ["+91720977989", "12345", "9812300003", "+91 98123", "phone"])
+    func invalidPhone(phone: String) async throws {
+        try await withApp { client, _ in
+            let reply = try await client.requestOTP(phone)
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == expectedJSON(#"{"phone_number": ["The phone number entered is not valid."]}"#))
+        }
+    }
+
+    @Test("spaces in the phone are allowed; the code is kept under the E.164 form")
+    func spacesAreAllowed() async throws {
+        try await withApp { client, runtime in
+            let code = try await client.rawOTP("+91 98123 00003")
+            #expect(try await runtime.store.pendingOTP(phoneNumber: "+919812300003", purpose: .authLogin) != nil)
+            #expect(try await client.submitOTP("+919812300003", code: code).status == .ok)
+            #expect(try await runtime.store.user(phoneNumber: "+919812300003") != nil)
+        }
+    }
+
+    @Test("otp_for must be A or N", arguments: [(#""X""#, "X"), (#""a""#, "a"), (#""NA""#, "NA"), ("1", "1")])
+    func invalidPurpose(fragment: String, shown: String) async throws {
+        try await withApp { client, _ in
+            let reply = try await client.call(
+                .post, Routes.otpGenerate, json: #"{"phone_number": "\#(freshPhone(1))", "otp_for": \#(fragment)}"#)
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == .object([("otp_for", .array([.string("\"\(shown)\" is not a valid choice.")]))]))
+        }
+    }
+
+    @Test("an N code for a phone that already has an account is refused")
+    func newAccountCodeForExistingUser() async throws {
+        try await withApp { client, _ in
+            let reply = try await client.requestOTP(Demo.alice, for: "N")
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == expectedJSON(#"{"phone_number": ["user with this phone number already exists."]}"#))
+        }
+    }
+
+    @Test("a pending code blocks another request with NOT_EXPIRED and the remaining seconds",
+          arguments: [(0.0, "120"), (60.0, "60"), (119.0, "1")])
+    func pendingCodeBlocks(elapsed: Double, remaining: String) async throws {
+        let clock = TestClock()
+        try await withApp(clock: clock) { client, _ in
+            _ = try await client.rawOTP(freshPhone(1))
+            clock.advance(by: elapsed)
+            let reply = try await client.requestOTP(freshPhone(1))
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == .object([("non_field_errors", .array([.string("NOT_EXPIRED"), .string(remaining)]))]))
+        }
+    }
+
+    @Test("after two minutes the old code is refused as expired and a new one can be requested")
+    func expiry() async throws {
+        let clock = TestClock()
+        try await withApp(clock: clock) { client, _ in
+            let old = try await client.rawOTP(freshPhone(1))
+            clock.advance(by: 121)
+            let refused = try await client.submitOTP(freshPhone(1), code: old)
+            #expect(refused.status == .badRequest)
+            #expect(refused.json == expectedJSON(#"{"otp": ["otp expired"]}"#))
+            let new = try await client.rawOTP(freshPhone(1))
+            #expect(try await client.submitOTP(freshPhone(1), code: new).status == .ok)
+        }
+    }
+
+    @Test("D3: an N request leaves a pending A code valid (one code per phone and purpose)")
+    func purposesAreIndependent() async throws {
+        try await withApp { client, runtime in
+            let login = try await client.rawOTP(freshPhone(1), for: "A")
+            let registration = try await client.rawOTP(freshPhone(1), for: "N")
+            let registered = try await client.call(
+                .post, Routes.users, json: #"{"phone_number": "\#(freshPhone(1))", "password": "pw-123456", "otp": "\#(registration)"}"#)
+            #expect(registered.status == .created, "\(registered.text)")
+            let tokens = try await client.submitOTP(freshPhone(1), code: login)
+            #expect(tokens.status == .ok, "the A code must survive the N request: \(tokens.text)")
+            let me = try await client.call(.get, Routes.me, token: tokens.dictionary["access_token"] as? String)
+            #expect(me.dictionary["id"] as? Int == registered.dictionary["id"] as? Int)
+            #expect(try await runtime.store.userCount() == 7)
+        }
+    }
+
+    @Test("D3: wrong tries burn the code once the limit is reached",
+          arguments: [(nil, 4, true), (nil, 5, false), ("2", 1, true), ("2", 2, false)] as [(String?, Int, Bool)])
+    func wrongTriesBurnTheCode(maxAttempts: String?, wrongTries: Int, stillValid: Bool) async throws {
+        let environment = maxAttempts.map { ["SWIFTCHAT_OTP_MAX_ATTEMPTS": $0] } ?? [:]
+        try await withApp(environment: environment) { client, _ in
+            let code = try await client.rawOTP(freshPhone(1))
+            for attempt in 1...wrongTries {
+                let reply = try await client.submitOTP(freshPhone(1), code: wrongCode(for: code))
+                #expect(reply.json == expectedJSON(#"{"otp": ["otp expire"]}"#), "wrong try \(attempt)")
+            }
+            let right = try await client.submitOTP(freshPhone(1), code: code)
+            if stillValid {
+                #expect(right.status == .ok, "\(right.text)")
+            } else {
+                #expect(right.status == .badRequest)
+                #expect(right.json == expectedJSON(#"{"otp": ["otp expired"]}"#))
+            }
+        }
+    }
+
+    @Test("D3: codes per phone are rate limited with 429 and Retry-After")
+    func perPhoneRateLimit() async throws {
+        let clock = TestClock()
+        try await withApp(environment: ["SWIFTCHAT_OTP_RATE_PER_PHONE": "2"], clock: clock) { client, _ in
+            #expect(try await client.requestOTP(freshPhone(1), for: "A").status == .created)
+            #expect(try await client.requestOTP(freshPhone(1), for: "N").status == .created)
+            clock.advance(by: 121)  // both codes expired: only the rate limit stands in the way
+            let throttled = try await client.requestOTP(freshPhone(1))
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.json == expectedJSON(#"{"detail": "Request was throttled. Expected available in 3479 seconds."}"#))
+            #expect(throttled.headers[.retryAfter] == "3479")
+            #expect(try await client.requestOTP(freshPhone(2)).status == .created, "another phone is not limited")
+            clock.advance(by: 3479)
+            #expect(try await client.requestOTP(freshPhone(1)).status == .created, "the window has passed")
+        }
+    }
+
+    @Test("D3: requests per client address are rate limited, whatever the phone")
+    func perClientRateLimit() async throws {
+        try await withApp(environment: ["SWIFTCHAT_OTP_RATE_PER_CLIENT": "3"]) { client, _ in
+            for index in 1...3 {
+                #expect(try await client.requestOTP(freshPhone(index)).status == .created)
+            }
+            let throttled = try await client.requestOTP(freshPhone(4))
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.json == expectedJSON(#"{"detail": "Request was throttled. Expected available in 3600 seconds."}"#))
+            #expect(throttled.headers[.retryAfter] == "3600")
+        }
+    }
+
+    @Test("X-Forwarded-For tells clients apart only when the proxy is trusted", arguments: [true, false])
+    func forwardedClientAddress(trustProxy: Bool) async throws {
+        let environment = ["SWIFTCHAT_OTP_RATE_PER_CLIENT": "1", "SWIFTCHAT_TRUST_PROXY": String(trustProxy)]
+        try await withApp(environment: environment) { client, _ in
+            let first = try await client.requestOTP(freshPhone(1), headers: [.xForwardedFor: "203.0.113.1"])
+            #expect(first.status == .created)
+            let sameClient = try await client.requestOTP(freshPhone(2), headers: [.xForwardedFor: "203.0.113.1"])
+            #expect(sameClient.status == .tooManyRequests)
+            let otherClient = try await client.requestOTP(freshPhone(3), headers: [.xForwardedFor: "203.0.113.2"])
+            #expect(otherClient.status == (trustProxy ? .created : .tooManyRequests))
+        }
+    }
+
+    @Test("form-urlencoded bodies work for generation and login")
+    func formEncodedBodies() async throws {
+        try await withApp { client, _ in
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let generated = try await client.call(
+                .post, Routes.otpGenerate, json: "phone_number=%2B91+98123+00003&otp_for=A", headers: form)
+            #expect(generated.status == .created, "\(generated.text)")
+            let code = try #require(generated.dictionary["raw_otp"] as? String)
+            let tokens = try await client.call(.post, Routes.otpLogIn, json: "phone_number=%2B919812300003&otp=\(code)", headers: form)
+            #expect(tokens.status == .ok, "\(tokens.text)")
+        }
+    }
+
+    @Test("malformed JSON is a 400 JSON parse error", arguments: ["{", #"{"phone_number": }"#, "not json"])
+    func malformedJSON(body: String) async throws {
+        try await withApp { client, _ in
+            let reply = try await client.call(.post, Routes.otpGenerate, json: body)
+            #expect(reply.status == .badRequest)
+            #expect(Set(reply.dictionary.keys) == ["detail"])
+            #expect((reply.dictionary["detail"] as? String)?.hasPrefix("JSON parse error - ") == true, "\(reply.text)")
+        }
+    }
+
+    @Test("a JSON body that is not an object is refused as DRF does")
+    func nonObjectBody() async throws {
+        try await withApp { client, _ in
+            let reply = try await client.call(.post, Routes.otpGenerate, json: "[1, 2]")
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == expectedJSON(#"{"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}"#))
+        }
+    }
+}
+
+/// `POST /api/otp/auth/` (original-api.md 2.4).
+@Suite("OTP login")
+struct OTPLogInTests {
+    @Test("a right code logs in, creates the account with empty names and null email, and is single-use")
+    func successCreatesTheAccount() async throws {
+        try await withApp { client, runtime in
+            let before = try await runtime.store.userCount()
+            let code = try await client.rawOTP(freshPhone(1))
+            let tokens = try await client.submitOTP(freshPhone(1), code: code)
+            #expect(tokens.status == .ok)
+            #expect(Set(tokens.dictionary.keys) == ["access_token", "refresh_token"])
+            #expect(try await runtime.store.pendingOTP(phoneNumber: freshPhone(1), purpose: .authLogin) == nil)
+            #expect(try await runtime.store.userCount() == before + 1)
+
+            let user = try #require(try await runtime.store.user(phoneNumber: freshPhone(1)))
+            #expect(!user.hasUsablePassword)
+            #expect(!user.isStaff)
+            let me = try await client.call(.get, Routes.me, token: tokens.dictionary["access_token"] as? String)
+            #expect(me.json == expectedJSON(
+                #"{"id": \#(user.id), "phone_number": "\#(freshPhone(1))", "email": null, "first_name": "", "last_name": ""}"#))
+
+            let reuse = try await client.submitOTP(freshPhone(1), code: code)
+            #expect(reuse.status == .badRequest)
+            #expect(reuse.json == expectedJSON(#"{"otp": ["otp expired"]}"#))
+        }
+    }
+
+    @Test("logging in again reuses the account")
+    func existingAccountIsReused() async throws {
+        try await withApp { client, runtime in
+            let before = try await runtime.store.userCount()
+            let alice = try await client.logIn(Demo.alice)
+            let again = try await client.logIn(Demo.alice)
+            #expect(alice.userID == again.userID)
+            #expect(try await runtime.store.userCount() == before)
+        }
+    }
+
+    @Test("a wrong code answers 'otp expire' and keeps the code pending")
+    func wrongCodeKeepsTheRow() async throws {
+        try await withApp { client, runtime in
+            let code = try await client.rawOTP(freshPhone(1))
+            let reply = try await client.submitOTP(freshPhone(1), code: wrongCode(for: code))
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == expectedJSON(#"{"otp": ["otp expire"]}"#))
+            let pending = try #require(try await runtime.store.pendingOTP(phoneNumber: freshPhone(1), purpose: .authLogin))
+            #expect(pending.failedAttempts == 1)
+            #expect(try await client.submitOTP(freshPhone(1), code: code).status == .ok)
+        }
+    }
+
+    @Test("without a pending A code the answer is 'otp expired'", arguments: ["none", "N"])
+    func noPendingLoginCode(requested: String) async throws {
+        try await withApp { client, _ in
+            var code = "1234"
+            if requested == "N" { code = try await client.rawOTP(freshPhone(1), for: "N") }
+            let reply = try await client.submitOTP(freshPhone(1), code: code)
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == expectedJSON(#"{"otp": ["otp expired"]}"#))
+        }
+    }
+
+    @Test("otp must be an integer; a numeric string is accepted")
+    func otpIsAnInteger() async throws {
+        try await withApp { client, _ in
+            let code = try await client.rawOTP(freshPhone(1))
+            let letters = try await client.submitOTP(freshPhone(1), code: #""abc""#)
+            #expect(letters.status == .badRequest)
+            #expect(letters.json == expectedJSON(#"{"otp": ["A valid integer is required."]}"#))
+            let numericString = try await client.submitOTP(freshPhone(1), code: "\"\(code)\"")
+            #expect(numericString.status == .ok, "\(numericString.text)")
+        }
+    }
+
+    @Test("both fields are required")
+    func missingFields() async throws {
+        try await withApp { client, _ in
+            let reply = try await client.call(.post, Routes.otpLogIn, json: "{}")
+            #expect(reply.status == .badRequest)
+            #expect(reply.json == expectedJSON(#"{"phone_number": ["This field is required."], "otp": ["This field is required."]}"#))
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import SwiftChatServer
+
+/// `--role` mirrors the original's two containers (web and channels); the in-process broker
+/// cannot connect separate processes, so only `all` may run with it.
+@Suite struct RoleTests {
+    @Test(arguments: ["web", "ws"])
+    func splitRolesNeedACrossProcessBroker(role: String) async throws {
+        try await withTemporaryDirectory { folder in
+            let settings = try testSettings(folder: folder, environment: ["SWIFTCHAT_ROLE": role])
+            do {
+                _ = try await buildApplication(settings: settings, logger: testLogger)
+                Issue.record("--role \(role) started on the in-process broker")
+            } catch let error as ConfigurationError {
+                #expect(error.description.contains("SWIFTCHAT_ROLE"))
+                #expect(error.description.contains("cross-process broker"))
+            }
+        }
+    }
+
+    @Test func roleAllServesHTTPAndWebSocket() async throws {
+        try await withApp(environment: ["SWIFTCHAT_ROLE": "all"]) { client, runtime in
+            #expect(runtime.settings.role == .all)
+            let root = try await client.call(.get, "/api/core/")
+            #expect(root.status == .ok)
+            // Without an upgrade the socket route refuses like the original's channels app.
+            let socketWithoutUpgrade = try await client.call(.get, "/ws/")
+            #expect(socketWithoutUpgrade.status == .forbidden)
+        }
+    }
+
+    @Test func unknownRoleStopsStartupNamingTheSetting() throws {
+        #expect {
+            try Settings.load(flags: ["--role", "everything"], environment: [:], readEnvFile: false)
+        } throws: { error in
+            "\(error)".contains("SWIFTCHAT_ROLE") && "\(error)".contains("--role")
+        }
+    }
+}
+
+/// The README documents every setting the server reads.
+@Suite struct DocumentationTests {
+    @Test func readmeListsEverySetting() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let missing = SettingsTable.all.map(\.name).filter { !readme.contains("`\($0)`") }
+        #expect(missing.isEmpty, "README.md lacks \(missing)")
+    }
+}
+
+/// The package folder, found from this file's path (tests run from any working directory).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
