@@ -74,11 +74,13 @@ public func buildApplication(
         UserController(api: api).register(on: routes)
         InterestController(api: api).register(on: routes)
     }
+    SwaggerController(table: routes.table, localUIDirectory: settings.swaggerUIDirectory, maxMessageLength: settings.maxMessageLength)
+        .register(on: routes)
 
     let webSocketRouter = Router(context: AppRequestContext.self)
     if settings.role.servesWebSocket {
         // A handshake that is refused falls through to this route of the HTTP router: 403.
-        routes.on(.get, "/ws/", slashOptional: true) { request, _ in
+        routes.on(.get, "/ws/", slashOptional: true, doc: Docs.webSocket) { request, _ in
             let reason: String = switch await gate.admit(request) {
             case .success: "A WebSocket upgrade is required."
             case .failure(.origin): "Origin not allowed."
@@ -137,7 +139,7 @@ struct HealthController {
     let store: any ChatStore
 
     func register(on routes: APIRoutes<AppRequestContext>) {
-        routes.on(.get, "/health/", slashOptional: true) { _, context in
+        routes.on(.get, "/health/", slashOptional: true, doc: Docs.health) { _, context in
             do {
                 try await store.ping()
                 return .json(.object([("status", .string("ok"))]))

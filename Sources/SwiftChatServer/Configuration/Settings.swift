@@ -66,6 +66,7 @@ public struct Settings: Sendable {
     public var webSocketQueueLimit: Int
     public var webSocketMaxFrameSize: Int
     public var logLevel: Logger.Level
+    public var swaggerUIDirectory: String?
 
     /// Decodes settings from the given sources. `flags` are `--name value` / `--name=value`
     /// pairs from the command line.
@@ -140,6 +141,11 @@ public struct Settings: Sendable {
             throw ConfigurationError("SWIFTCHAT_LOG_LEVEL", "\"\(level)\" is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         logLevel = debug && parsedLevel > .debug ? .debug : parsedLevel
+
+        swaggerUIDirectory = s.value("SWIFTCHAT_SWAGGER_UI_DIR").flatMap { $0.isEmpty ? nil : $0 }
+        if let folder = swaggerUIDirectory, !FileManager.default.fileExists(atPath: folder + "/swagger-ui-bundle.js") {
+            throw ConfigurationError("SWIFTCHAT_SWAGGER_UI_DIR", "\(folder) holds no swagger-ui-bundle.js (point it at a swagger-ui-dist folder)")
+        }
 
         if !devMode { try checkSender() }
     }

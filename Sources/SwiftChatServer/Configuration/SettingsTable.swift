@@ -53,6 +53,7 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_WS_IDLE_TIMEOUT", defaultValue: "60s", help: "Close a WebSocket that sent nothing (not even a pong) for this long (0: never)."),
         SettingSpec(name: "SWIFTCHAT_WS_QUEUE_LIMIT", defaultValue: "256", help: "Frames queued per socket before a slow socket is closed with 1013."),
         SettingSpec(name: "SWIFTCHAT_WS_MAX_FRAME_SIZE", defaultValue: "65536", help: "Largest client frame in bytes; larger closes with 1009."),
+        SettingSpec(name: "SWIFTCHAT_SWAGGER_UI_DIR", defaultValue: nil, help: "A local swagger-ui-dist folder served at /swagger/ (unset: the page loads a pinned release from a CDN with subresource integrity)."),
         SettingSpec(name: "SWIFTCHAT_LOG_LEVEL", defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical."),
         SettingSpec(name: "SWIFTCHAT_ENV_FILE", defaultValue: ".env", help: "The .env file read at start (missing is fine)."),
     ]

@@ -6,11 +6,11 @@ struct AuthController {
     let api: APIContext
 
     func register(on routes: APIRoutes<AppRequestContext>) {
-        routes.on(.post, "/api/otp/gen/phone_number/", use: requestCode)
-        routes.on(.post, "/api/otp/auth/", use: logInWithCode)
-        routes.on(.post, "/api/auth/jwt/create/", use: createTokens)
-        routes.on(.post, "/api/auth/jwt/refresh/", use: refreshToken)
-        routes.on(.post, "/api/auth/jwt/verify/", use: verifyToken)
+        routes.on(.post, "/api/otp/gen/phone_number/", doc: Docs.requestCode, use: requestCode)
+        routes.on(.post, "/api/otp/auth/", doc: Docs.logInWithCode, use: logInWithCode)
+        routes.on(.post, "/api/auth/jwt/create/", doc: Docs.createTokens, use: createTokens)
+        routes.on(.post, "/api/auth/jwt/refresh/", doc: Docs.refreshToken, use: refreshToken)
+        routes.on(.post, "/api/auth/jwt/verify/", doc: Docs.verifyToken, use: verifyToken)
     }
 
     @Sendable func requestCode(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -6,15 +6,15 @@ struct InterestController {
     let api: APIContext
 
     func register(on routes: APIRoutes<AppRequestContext>) {
-        routes.on(.get, "/api/my_app/", use: root)
-        routes.on(.get, "/api/my_app/interests/", use: list)
-        routes.on(.post, "/api/my_app/interests/", use: create)
-        routes.on(.get, "/api/my_app/interests/{interest_id}/", use: retrieve)
-        routes.on(.delete, "/api/my_app/interests/{interest_id}/", use: delete)
-        routes.on(.post, "/api/my_app/interests/{interest_id}/accept_interest/", use: accept)
-        routes.on(.get, "/api/my_app/interests/{interest_id}/chat_messages/", use: listMessages)
-        routes.on(.post, "/api/my_app/interests/{interest_id}/chat_messages/", use: createMessage)
-        routes.on(.get, "/api/my_app/interests/{interest_id}/chat_messages/{message_id}/", use: retrieveMessage)
+        routes.on(.get, "/api/my_app/", doc: Docs.myAppRoot, use: root)
+        routes.on(.get, "/api/my_app/interests/", doc: Docs.listInterests, use: list)
+        routes.on(.post, "/api/my_app/interests/", doc: Docs.createInterest, use: create)
+        routes.on(.get, "/api/my_app/interests/{interest_id}/", doc: Docs.retrieveInterest, use: retrieve)
+        routes.on(.delete, "/api/my_app/interests/{interest_id}/", doc: Docs.deleteInterest, use: delete)
+        routes.on(.post, "/api/my_app/interests/{interest_id}/accept_interest/", doc: Docs.acceptInterest, use: accept)
+        routes.on(.get, "/api/my_app/interests/{interest_id}/chat_messages/", doc: Docs.listMessages, use: listMessages)
+        routes.on(.post, "/api/my_app/interests/{interest_id}/chat_messages/", doc: Docs.createMessage, use: createMessage)
+        routes.on(.get, "/api/my_app/interests/{interest_id}/chat_messages/{message_id}/", doc: Docs.retrieveMessage, use: retrieveMessage)
     }
 
     @Sendable func root(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -13,19 +13,19 @@ struct UserController {
     ]
 
     func register(on routes: APIRoutes<AppRequestContext>) {
-        routes.on(.get, "/api/core/", use: root)
-        routes.on(.get, "/api/core/user/", use: list)
-        routes.on(.post, "/api/core/user/", use: create)
-        routes.on(.get, "/api/core/user/me/", use: me)
-        routes.on(.put, "/api/core/user/me/", use: updateMe)
-        routes.on(.patch, "/api/core/user/me/", use: updateMe)
-        routes.on(.delete, "/api/core/user/me/", use: deleteMe)
-        routes.on(.get, "/api/core/user/{id}/", use: retrieve)
-        routes.on(.put, "/api/core/user/{id}/", use: retrieve)  // nothing in djoser's `user` serializer is writable
-        routes.on(.patch, "/api/core/user/{id}/", use: retrieve)
-        routes.on(.delete, "/api/core/user/{id}/", use: delete)
+        routes.on(.get, "/api/core/", doc: Docs.coreRoot, use: root)
+        routes.on(.get, "/api/core/user/", doc: Docs.listUsers, use: list)
+        routes.on(.post, "/api/core/user/", doc: Docs.register, use: create)
+        routes.on(.get, "/api/core/user/me/", doc: Docs.me, use: me)
+        routes.on(.put, "/api/core/user/me/", doc: Docs.updateMe, use: updateMe)
+        routes.on(.patch, "/api/core/user/me/", doc: Docs.updateMe, use: updateMe)
+        routes.on(.delete, "/api/core/user/me/", doc: Docs.deleteMe, use: deleteMe)
+        routes.on(.get, "/api/core/user/{id}/", doc: Docs.retrieveUser, use: retrieve)
+        routes.on(.put, "/api/core/user/{id}/", doc: Docs.updateUser, use: retrieve)  // nothing in djoser's `user` serializer is writable
+        routes.on(.patch, "/api/core/user/{id}/", doc: Docs.updateUser, use: retrieve)
+        routes.on(.delete, "/api/core/user/{id}/", doc: Docs.deleteUser, use: delete)
         for action in Self.adminOnlyActions {
-            routes.on(.post, "/api/core/user/\(action)/", use: adminOnlyAction)
+            routes.on(.post, "/api/core/user/\(action)/", doc: Docs.adminOnlyAction(action), use: adminOnlyAction)
         }
     }
 

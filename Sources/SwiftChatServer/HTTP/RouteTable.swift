@@ -7,18 +7,19 @@ import Synchronization
 /// answered as Django does before they reach it: a GET without the trailing slash is redirected
 /// (301), a known path with another method gets a JSON 405, and an unknown path a JSON 404.
 final class RouteTable: Sendable {
-    struct Route: Sendable, Hashable {
+    struct Route: Sendable {
         let method: HTTPRequest.Method
         /// Like `/api/core/user/{id}/`.
         let path: String
         /// Served with and without the final slash, never redirected (`/ws`, `/health`).
         let slashOptional: Bool
+        let doc: APIDoc
     }
 
     private let routes = Mutex<[Route]>([])
 
-    func add(_ method: HTTPRequest.Method, _ path: String, slashOptional: Bool = false) {
-        routes.withLock { $0.append(Route(method: method, path: path, slashOptional: slashOptional)) }
+    func add(_ route: Route) {
+        routes.withLock { $0.append(route) }
     }
 
     var all: [Route] { routes.withLock { $0 } }
@@ -45,10 +46,10 @@ struct APIRoutes<Context: RequestContext> {
     let table: RouteTable
 
     func on(
-        _ method: HTTPRequest.Method, _ path: String, slashOptional: Bool = false,
+        _ method: HTTPRequest.Method, _ path: String, slashOptional: Bool = false, doc: APIDoc,
         use handler: @escaping @Sendable (Request, Context) async throws -> Response
     ) {
-        table.add(method, path, slashOptional: slashOptional)
+        table.add(RouteTable.Route(method: method, path: path, slashOptional: slashOptional, doc: doc))
         let routerPath = path.split(separator: "/").map { $0.hasPrefix("{") ? ":" + $0.dropFirst().dropLast() : String($0) }.joined(separator: "/")
         router.on(RouterPath(routerPath), method: method, use: handler)
     }
