@@ -15,6 +15,8 @@ public struct AppRuntime: Sendable {
     public let broker: any Broker
     public let auth: AuthService
     let socketCounters: SocketCounters
+    /// Every route served, with its documentation.
+    let routes: RouteTable
 
     public var openSockets: Int { socketCounters.open }
     public var socketsClosedForOverflow: Int { socketCounters.closedForOverflow }
@@ -113,7 +115,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "SwiftChat"),
         services: [OTPPurgeService(store: store, logger: logger)],
         logger: logger)
-    let runtime = AppRuntime(settings: settings, store: store, broker: broker, auth: auth, socketCounters: counters)
+    let runtime = AppRuntime(settings: settings, store: store, broker: broker, auth: auth, socketCounters: counters, routes: routes.table)
     return (app, runtime)
 }
 

@@ -32,6 +32,8 @@ struct APIDoc: Sendable {
     var pathSchemas: [String: JSONValue] = [:]
     /// A JSON request body with this schema.
     var body: JSONValue? = nil
+    /// PUT and PATCH of a profile accept no body at all (nothing changes).
+    var bodyRequired = true
     var replies: [Reply]
 }
 
@@ -40,6 +42,9 @@ enum Schema {
     static func ref(_ name: String) -> JSONValue { .object([("$ref", .string("#/components/schemas/\(name)"))]) }
     static let string: JSONValue = .object([("type", .string("string"))])
     static let integer: JSONValue = .object([("type", .string("integer")), ("format", .string("int64"))])
+    /// Ids are positive; anything else in a path is refused with 400 (interests, messages) or 404 (users).
+    static let id: JSONValue = .object([("type", .string("integer")), ("format", .string("int64")), ("minimum", .int(1))])
+    static let email: JSONValue = .object([("type", .array([.string("string"), .string("null")])), ("format", .string("email"))])
     static let boolean: JSONValue = .object([("type", .string("boolean"))])
     static let dateTime: JSONValue = .object([("type", .string("string")), ("format", .string("date-time"))])
     static let uri: JSONValue = .object([("type", .string("string")), ("format", .string("uri"))])

@@ -43,7 +43,7 @@ enum OpenAPIDocument {
             let name = String(segment.dropFirst().dropLast())
             return .object([
                 ("name", .string(name)), ("in", .string("path")), ("required", .bool(true)),
-                ("schema", doc.pathSchemas[name] ?? Schema.integer),
+                ("schema", doc.pathSchemas[name] ?? Schema.id),
             ])
         }
         parameters += doc.query.map { parameter in
@@ -55,7 +55,7 @@ enum OpenAPIDocument {
         if !parameters.isEmpty { pairs.append(("parameters", .array(parameters))) }
         if let body = doc.body {
             pairs.append(("requestBody", .object([
-                ("required", .bool(true)),
+                ("required", .bool(doc.bodyRequired)),
                 ("content", .object([("application/json", .object([("schema", body)]))])),
             ])))
         }
@@ -136,7 +136,7 @@ enum OpenAPIDocument {
                 ("otp", .object([("type", .string("integer")), ("description", .string("The 4-digit code; a numeric string is accepted too."))])),
             ])),
             ("OTPTokens", s.object([("access_token", s.string), ("refresh_token", s.string)])),
-            ("PasswordLogin", s.object([("phone_number", s.phone), ("password", s.string)])),
+            ("PasswordLogin", s.object([("phone_number", s.phone), ("password", s.text(minLength: 1))])),
             ("TokenPair", s.object([("refresh", s.string), ("access", s.string)])),
             ("RefreshRequest", s.object([("refresh", s.string)])),
             ("AccessToken", s.object([("access", s.string)])),
@@ -147,10 +147,10 @@ enum OpenAPIDocument {
             ("Profile", s.object(profile)),
             ("Registration", s.object(
                 [("phone_number", s.phone), ("password", s.text(maxLength: 128, minLength: 1)), ("otp", s.text(maxLength: 4, minLength: 1)),
-                 ("email", s.nullableString), ("first_name", s.text(maxLength: 150)), ("last_name", s.text(maxLength: 150))],
+                 ("email", s.email), ("first_name", s.text(maxLength: 150)), ("last_name", s.text(maxLength: 150))],
                 required: ["phone_number", "password", "otp"])),
             ("ProfileUpdate", s.object(
-                [("email", s.nullableString), ("first_name", s.text(maxLength: 150)), ("last_name", s.text(maxLength: 150))], required: [])),
+                [("email", s.email), ("first_name", s.text(maxLength: 150)), ("last_name", s.text(maxLength: 150))], required: [])),
             ("UserSummary", s.object([("id", s.integer), ("phone_number", s.string)])),
             ("Interest", interest),
             ("UserListEntry", s.object(profile + [("sent_by", s.array(s.ref("Interest"))), ("sent_to", s.array(s.ref("Interest")))])),

@@ -39,6 +39,7 @@ enum Docs {
     static let me = APIDoc(summary: "The caller's profile", tag: "users", access: .user, replies: [.ok("Profile.", s.ref("Profile"))])
     static let updateMe = APIDoc(
         summary: "Update the caller's profile (phone_number is read-only)", tag: "users", access: .user, body: s.ref("ProfileUpdate"),
+        bodyRequired: false,
         replies: [.ok("Profile.", s.ref("Profile")), .badRequest])
     static let deleteMe = APIDoc(
         summary: "Delete the caller's account (admins only)", tag: "users", access: .user, replies: [.noContent, .forbidden])
@@ -63,7 +64,7 @@ enum Docs {
     static let listInterests = APIDoc(
         summary: "The caller's interests, each with the other party", tag: "interests", access: .user,
         query: [
-            .init(name: "is_accepted", description: "true or false", schema: s.enumeration(["true", "false"])),
+            .init(name: "is_accepted", description: "true or false (other values leave the list unfiltered)", schema: s.string),
             .init(name: "search", description: "Terms matched against either party's first name", schema: s.string),
             .init(name: "ordering", description: orderingChoices, schema: s.string),
         ],
@@ -110,7 +111,7 @@ enum Docs {
         replies: [.ok("OpenAPI 3.1.", .object([("type", .string("object"))]))])
     static let swaggerYAML = APIDoc(
         summary: "This document as YAML", tag: "documentation",
-        replies: [.init(status: 200, description: "OpenAPI 3.1.", schema: s.string, mediaTypes: ["application/yaml"])])
+        replies: [.init(status: 200, description: "OpenAPI 3.1, as YAML.", schema: .object([("type", .string("object"))]), mediaTypes: ["application/yaml"])])
 }
 
 extension Docs {
