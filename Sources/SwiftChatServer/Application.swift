@@ -62,9 +62,14 @@ public func buildApplication(
         maxBodySize: settings.maxBodySize, trustProxy: settings.trustProxy)
     let gate = WebSocketGate(auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts)
     let counters = SocketCounters()
+    // Pongs are consumed inside the WebSocket library and never reach the idle watchdog. While
+    // pings run more often than the idle timeout, a client that answers them is never idle, and
+    // one that stops answering is closed by the ping timeout, so the watchdog is not needed.
+    let pingInterval = settings.webSocketPingInterval
+    let idleTimeout = pingInterval > 0 && pingInterval < settings.webSocketIdleTimeout ? 0 : settings.webSocketIdleTimeout
     let socketHandler = NotificationSocketHandler(
         gate: gate, fanout: fanout, queueLimit: settings.webSocketQueueLimit, maxMessageSize: settings.webSocketMaxFrameSize,
-        idleTimeout: settings.webSocketIdleTimeout, counters: counters)
+        idleTimeout: idleTimeout, counters: counters)
 
     let routes = APIRoutes(router: Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints]), table: RouteTable())
     routes.router.add(middleware: JSONErrorMiddleware())
@@ -98,7 +103,6 @@ public func buildApplication(
         }
     }
 
-    let pingInterval = settings.webSocketPingInterval
     let webSocketConfiguration = WebSocketServerConfiguration(
         maxFrameSize: settings.webSocketMaxFrameSize,
         autoPing: pingInterval > 0 ? .enabled(timePeriod: .milliseconds(Int64(pingInterval * 1000))) : .disabled)

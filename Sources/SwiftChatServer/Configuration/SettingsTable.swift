@@ -50,7 +50,7 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_MAX_MESSAGE_LENGTH", defaultValue: "10000", help: "Longest chat message, in characters."),
         SettingSpec(name: "SWIFTCHAT_MAX_BODY_SIZE", defaultValue: "1048576", help: "Largest request body, in bytes."),
         SettingSpec(name: "SWIFTCHAT_WS_PING_INTERVAL", defaultValue: "20s", help: "WebSocket ping interval (0: none)."),
-        SettingSpec(name: "SWIFTCHAT_WS_IDLE_TIMEOUT", defaultValue: "60s", help: "Close a WebSocket that sent nothing (not even a pong) for this long (0: never)."),
+        SettingSpec(name: "SWIFTCHAT_WS_IDLE_TIMEOUT", defaultValue: "60s", help: "Close a WebSocket whose client sent nothing for this long (0: never). Pongs are not seen here, so it applies only when pings are off or slower; with pings on, a client that stops answering them is closed at the next ping."),
         SettingSpec(name: "SWIFTCHAT_WS_QUEUE_LIMIT", defaultValue: "256", help: "Frames queued per socket before a slow socket is closed with 1013."),
         SettingSpec(name: "SWIFTCHAT_WS_MAX_FRAME_SIZE", defaultValue: "65536", help: "Largest client frame in bytes; larger closes with 1009."),
         SettingSpec(name: "SWIFTCHAT_SWAGGER_UI_DIR", defaultValue: nil, help: "A local swagger-ui-dist folder served at /swagger/ (unset: the page loads a pinned release from a CDN with subresource integrity)."),

@@ -31,14 +31,24 @@ public enum JSONValue: Equatable, Sendable {
 
     public static func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 
+    /// How separators are written: DRF's renderer is compact; Python's `json.dumps` (which the
+    /// original's WebSocket consumer uses) puts a space after `,` and `:`.
+    public enum Style: Sendable {
+        case compact, python
+    }
+
     /// Compact serialisation.
-    public var serialized: String {
+    public var serialized: String { serialized(.compact) }
+
+    public func serialized(_ style: Style) -> String {
         var out = ""
-        write(to: &out)
+        write(to: &out, style: style)
         return out
     }
 
-    func write(to out: inout String) {
+    func write(to out: inout String, style: Style = .compact) {
+        let comma = style == .compact ? "," : ", "
+        let colon = style == .compact ? ":" : ": "
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
@@ -48,17 +58,17 @@ public enum JSONValue: Equatable, Sendable {
         case .array(let values):
             out += "["
             for (index, value) in values.enumerated() {
-                if index > 0 { out += "," }
-                value.write(to: &out)
+                if index > 0 { out += comma }
+                value.write(to: &out, style: style)
             }
             out += "]"
         case .object(let pairs):
             out += "{"
             for (index, (key, value)) in pairs.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out += comma }
                 Self.writeString(key, to: &out)
-                out += ":"
-                value.write(to: &out)
+                out += colon
+                value.write(to: &out, style: style)
             }
             out += "}"
         }

@@ -12,7 +12,8 @@ final class NotificationSocket: EventSink {
     private let frames: AsyncStream<String>.Continuation
     private let overflow: AsyncStream<Void>.Continuation
     private let overflowed = Atomic<Bool>(false)
-    private let lastActivity = Atomic<Int64>(Int64(Date().timeIntervalSince1970))
+    /// Milliseconds since 1970 (whole seconds made a socket look up to 1 s idler than it was).
+    private let lastActivity = Atomic<Int64>(NotificationSocket.nowMilliseconds())
 
     init(frames: AsyncStream<String>.Continuation, overflow: AsyncStream<Void>.Continuation) {
         self.frames = frames
@@ -36,11 +37,13 @@ final class NotificationSocket: EventSink {
 
     var didOverflow: Bool { overflowed.load(ordering: .relaxed) }
 
-    func touch() { lastActivity.store(Int64(Date().timeIntervalSince1970), ordering: .relaxed) }
+    func touch() { lastActivity.store(Self.nowMilliseconds(), ordering: .relaxed) }
 
     func secondsSinceActivity() -> TimeInterval {
-        Date().timeIntervalSince1970 - Double(lastActivity.load(ordering: .relaxed))
+        Double(Self.nowMilliseconds() - lastActivity.load(ordering: .relaxed)) / 1000
     }
+
+    private static func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
 /// The multiplexed notification socket (`{"stream", "payload"}` frames).
@@ -59,11 +62,11 @@ struct NotificationSocketHandler: Sendable {
         JSONValue.object([
             ("stream", .string(notificationStream)),
             ("payload", .object([("message", .string(event.notificationText))])),
-        ]).serialized
+        ]).serialized(.python)
     }
 
     static func errorFrame(_ message: String) -> String {
-        JSONValue.object([("stream", .string("error")), ("payload", .object([("message", .string(message))]))]).serialized
+        JSONValue.object([("stream", .string("error")), ("payload", .object([("message", .string(message))]))]).serialized(.python)
     }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<AppRequestContext>) async throws {
