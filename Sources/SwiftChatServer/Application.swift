@@ -74,7 +74,7 @@ public func buildApplication(
     let routes = APIRoutes(router: Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints]), table: RouteTable())
     routes.router.add(middleware: JSONErrorMiddleware())
     routes.router.add(middleware: AllowedOriginsCORSMiddleware(allowedOrigins: Set(settings.corsAllowedOrigins)))
-    routes.router.add(middleware: RouteTableMiddleware(table: routes.table))
+    routes.router.add(middleware: RouteTableMiddleware(table: routes.table) { _ = try await api.caller(of: $0) })
     HealthController(store: store).register(on: routes)
     if settings.role.servesHTTP {
         AuthController(api: api).register(on: routes)

@@ -96,6 +96,19 @@ struct HTTPConventionTests {
         }
     }
 
+    @Test("as in DRF, a wrong method on a protected route without credentials is a 401 first", arguments: [
+        (HTTPRequest.Method.post, "/api/core/user/me/"),
+        (.patch, "/api/my_app/interests/1/"),
+        (.put, "/api/my_app/interests/1/chat_messages/1/"),
+    ])
+    func wrongMethodWithoutCredentials(method: HTTPRequest.Method, path: String) async throws {
+        try await withApp { client, _ in
+            let reply = try await client.call(method, path, json: "{}")
+            #expect(reply.status == .unauthorized)
+            #expect(reply.json == expectedJSON(#"{"detail": "Authentication credentials were not provided."}"#))
+        }
+    }
+
     @Test("D2: errors are JSON even when the client asks for HTML", arguments: [
         (HTTPRequest.Method.get, "/nope/", nil),
         (.patch, "/api/otp/gen/phone_number/", nil),

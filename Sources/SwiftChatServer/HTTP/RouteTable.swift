@@ -58,6 +58,8 @@ struct APIRoutes<Context: RequestContext> {
 /// Applies the route table: 301 for a slashless GET, 405, 404; OPTIONS answers with `Allow`.
 struct RouteTableMiddleware<Context: RequestContext>: RouterMiddleware {
     let table: RouteTable
+    /// Throws the 401 for a request without valid credentials.
+    let requireCaller: @Sendable (Request) async throws -> Void
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -79,6 +81,9 @@ struct RouteTableMiddleware<Context: RequestContext>: RouterMiddleware {
             return response
         }
         guard allowed else {
+            // DRF authenticates before it looks at the method: where every route of the path
+            // needs a user, a caller without credentials gets the 401, not the 405.
+            if routes.allSatisfy({ $0.doc.access == .user }) { try await requireCaller(request) }
             var response = try APIError.methodNotAllowed(method.rawValue).response(from: request, context: context)
             response.headers[.allow] = Self.allowHeader(methods)
             return response
