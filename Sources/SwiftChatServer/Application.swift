@@ -46,7 +46,8 @@ public func buildApplication(
         policy: OTPPolicy(
             returnsCodeInResponse: settings.devMode, lifetime: settings.otpLifetime, maxAttempts: settings.otpMaxAttempts,
             perPhone: RateLimiter(limit: settings.otpRatePerPhone, window: settings.otpRateWindow),
-            perClient: RateLimiter(limit: settings.otpRatePerClient, window: settings.otpRateWindow)),
+            perClient: RateLimiter(limit: settings.otpRatePerClient, window: settings.otpRateWindow),
+            passwordPerClient: RateLimiter(limit: settings.passwordRatePerClient, window: settings.otpRateWindow)),
         now: now, logger: logger)
 
     try await Seeder(store: store, passwords: passwords, logger: logger, now: now).seed(
@@ -72,8 +73,9 @@ public func buildApplication(
         idleTimeout: idleTimeout, counters: counters)
 
     let routes = APIRoutes(router: Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints]), table: RouteTable())
-    routes.router.add(middleware: JSONErrorMiddleware())
+    // CORS outermost, so that error answers carry its headers too (browsers hide them otherwise).
     routes.router.add(middleware: AllowedOriginsCORSMiddleware(allowedOrigins: Set(settings.corsAllowedOrigins)))
+    routes.router.add(middleware: JSONErrorMiddleware())
     routes.router.add(middleware: RouteTableMiddleware(table: routes.table) { _ = try await api.caller(of: $0) })
     HealthController(store: store).register(on: routes)
     if settings.role.servesHTTP {
@@ -86,7 +88,8 @@ public func buildApplication(
 
     let webSocketRouter = Router(context: AppRequestContext.self)
     if settings.role.servesWebSocket {
-        // A handshake that is refused falls through to this route of the HTTP router: 403.
+        // A GET of /ws/ that is not a WebSocket upgrade: 403 with the reason. (Refused upgrades
+        // are answered before they get here, by HandshakeGateHandler.)
         routes.on(.get, "/ws/", slashOptional: true, doc: Docs.webSocket) { request, _ in
             let reason: String = switch await gate.admit(request) {
             case .success: "A WebSocket upgrade is required."
@@ -117,7 +120,7 @@ public func buildApplication(
         router: routes.router,
         server: server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "SwiftChat"),
-        services: [OTPPurgeService(store: store, logger: logger)],
+        services: [HousekeepingService(store: store, auth: auth, logger: logger, now: now)],
         logger: logger)
     let runtime = AppRuntime(settings: settings, store: store, broker: broker, auth: auth, socketCounters: counters, routes: routes.table)
     return (app, runtime)
@@ -157,10 +160,13 @@ struct HealthController {
     }
 }
 
-/// Deletes expired OTP codes now and then, so phones that never come back leave no rows.
-struct OTPPurgeService: Service {
+/// Now and then deletes expired OTP codes (phones that never come back leave no rows) and
+/// aged-out rate limit entries.
+struct HousekeepingService: Service {
     let store: any ChatStore
+    let auth: AuthService
     let logger: Logger
+    let now: @Sendable () -> Date
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
@@ -169,8 +175,9 @@ struct OTPPurgeService: Service {
             } catch {
                 return
             }
+            auth.purgeRateLimits()
             do {
-                _ = try await store.purgeExpiredOTPs(before: Date())
+                _ = try await store.purgeExpiredOTPs(before: now())
             } catch {
                 logger.warning("purging expired OTP codes failed", metadata: ["error": "\(error)"])
             }
@@ -184,14 +191,20 @@ enum SecretKeyFile {
     static func loadOrCreate(besideDatabase databasePath: String, logger: Logger) throws -> String {
         let folder = URL(fileURLWithPath: databasePath).deletingLastPathComponent()
         let file = folder.appendingPathComponent("secret_key")
-        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), existing.utf8.count >= 32 {
+        if FileManager.default.fileExists(atPath: file.path) {
+            // Never replaced: a new key would log every user out.
+            guard let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+                  existing.utf8.count >= 32
+            else { throw ConfigurationError("SECRET_KEY", "unset, and \(file.path) is unreadable or shorter than 32 bytes") }
             return existing
         }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<48).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let key = Data(bytes).base64EncodedString()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: file.path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError("SECRET_KEY", "unset, and a generated key cannot be stored at \(file.path)")
+        }
         logger.notice("SECRET_KEY is not set: generated one and stored it beside the database", metadata: ["file": "\(file.path)"])
         return key
     }

@@ -69,13 +69,12 @@ public final class LocalFanout: Sendable {
     }
 }
 
-/// Counts for `/metrics` and tests: nothing is dropped without being counted here.
+/// Delivery counts: nothing is dropped without being counted here.
 public final class DeliveryCounters: Sendable {
     public struct Snapshot: Sendable, Equatable {
         public var subscriptions = 0
         public var delivered = 0
         public var overflowed = 0
-        public var publishFailures = 0
     }
 
     private let state = Mutex(Snapshot())

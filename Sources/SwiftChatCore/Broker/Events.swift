@@ -39,4 +39,9 @@ public struct Publication: Sendable, Equatable {
         self.event = event
         self.topics = topics
     }
+
+    /// `UPDATE_INTEREST` for both parties of an interest.
+    public static func interestChanged(_ interest: Interest) -> Publication {
+        Publication(event: .interestChanged(interest.id), topics: interest.parties.map(Topic.user))
+    }
 }

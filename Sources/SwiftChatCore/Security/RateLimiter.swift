@@ -26,12 +26,13 @@ public final class RateLimiter: Sendable {
                 return max(1, Int(waited.rounded(.up)))
             }
             recent.append(now)
-            if table.count > 100_000 { Self.dropStale(&table, before: cutoff) }
             return nil
         }
     }
 
-    private static func dropStale(_ table: inout [String: [Date]], before cutoff: Date) {
-        table = table.filter { $0.value.last.map { $0 > cutoff } ?? false }
+    /// Drops keys whose hits have all aged out (called now and then, off the request path).
+    public func purge(now: Date) {
+        let cutoff = now.addingTimeInterval(-window)
+        hits.withLock { table in table = table.filter { $0.value.last.map { $0 > cutoff } ?? false } }
     }
 }

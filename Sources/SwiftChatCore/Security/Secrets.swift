@@ -10,13 +10,26 @@ public struct PasswordHasher: Sendable {
         self.cost = cost
     }
 
-    public func hash(_ password: String) -> String {
+    /// Runs on a dispatch queue: a bcrypt round takes milliseconds of CPU and must not hold a
+    /// thread of the concurrency pool that serves every request and socket.
+    public func hash(_ password: String) async -> String {
+        await Self.offPool { Bcrypt.hash(password, cost: cost) }
+    }
+
+    public func verify(_ password: String, against hash: String) async -> Bool {
+        guard !hash.isEmpty else { return false }
+        return await Self.offPool { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// The synchronous form, for start-up work such as the decoy hash.
+    public func hashNow(_ password: String) -> String {
         Bcrypt.hash(password, cost: cost)
     }
 
-    public func verify(_ password: String, against hash: String) -> Bool {
-        guard !hash.isEmpty else { return false }
-        return Bcrypt.verify(password, hash: hash)
+    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        }
     }
 }
 

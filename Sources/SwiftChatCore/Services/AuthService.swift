@@ -10,13 +10,18 @@ public struct OTPPolicy: Sendable {
     public var maxAttempts: Int
     public var perPhone: RateLimiter
     public var perClient: RateLimiter
+    public var passwordPerClient: RateLimiter
 
-    public init(returnsCodeInResponse: Bool, lifetime: TimeInterval, maxAttempts: Int, perPhone: RateLimiter, perClient: RateLimiter) {
+    public init(
+        returnsCodeInResponse: Bool, lifetime: TimeInterval, maxAttempts: Int, perPhone: RateLimiter, perClient: RateLimiter,
+        passwordPerClient: RateLimiter
+    ) {
         self.returnsCodeInResponse = returnsCodeInResponse
         self.lifetime = lifetime
         self.maxAttempts = maxAttempts
         self.perPhone = perPhone
         self.perClient = perClient
+        self.passwordPerClient = passwordPerClient
     }
 }
 
@@ -45,13 +50,25 @@ public struct AuthService: Sendable {
         self.policy = policy
         self.now = now
         self.logger = logger
-        self.decoyHash = passwords.hash(UUID().uuidString)
+        self.decoyHash = passwords.hashNow(UUID().uuidString)
     }
 
     /// Refuses a client that asked for too many codes (checked before anything else, as DRF's
     /// throttles are).
     public func throttleClient(_ client: String) throws {
         if let wait = policy.perClient.hit(client, now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
+    }
+
+    /// Refuses a client that tried too many passwords (password login and registration), so
+    /// the slow password hash cannot be used to exhaust the server.
+    public func throttlePasswordClient(_ client: String) throws {
+        if let wait = policy.passwordPerClient.hit(client, now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
+    }
+
+    /// Forgets rate limit entries that have aged out.
+    public func purgeRateLimits() {
+        let current = now()
+        for limiter in [policy.perPhone, policy.perClient, policy.passwordPerClient] { limiter.purge(now: current) }
     }
 
     /// `POST /api/otp/gen/phone_number/`. Returns the code only in dev mode.
@@ -74,7 +91,7 @@ public struct AuthService: Sendable {
         do {
             try await sender.send(code: code, to: phone.e164)
         } catch {
-            try await store.deleteOTP(phoneNumber: phone.e164, purpose: purpose)
+            try? await store.deleteOTP(phoneNumber: phone.e164, purpose: purpose)
             logger.error("sending a verification code failed", metadata: ["error": "\(error)"])
             throw APIError.unavailable("The verification code could not be sent. Try again later.")
         }
@@ -100,7 +117,7 @@ public struct AuthService: Sendable {
         }
         var new = new
         new.phoneNumber = phone.e164
-        new.passwordHash = passwords.hash(password)
+        new.passwordHash = await passwords.hash(password)
         do {
             return try await store.createUser(new, at: now())
         } catch StoreError.conflict {
@@ -114,7 +131,7 @@ public struct AuthService: Sendable {
         let user = try await store.user(phoneNumber: normalised)
         // Hash even when there is no such user, so timing does not tell which phones exist.
         let stored = user.flatMap { $0.hasUsablePassword ? $0.passwordHash : nil } ?? decoyHash
-        let matches = passwords.verify(password, against: stored)
+        let matches = await passwords.verify(password, against: stored)
         guard let user, user.isActive, user.hasUsablePassword, matches else { throw APIError.noActiveAccount }
         return try await tokens.issuePair(for: user.id)
     }

@@ -101,6 +101,6 @@ public struct InterestService: Sendable {
     }
 
     private func notifyParties(of interest: Interest) async {
-        await broker.publish(Publication(event: .interestChanged(interest.id), topics: interest.parties.map(Topic.user)))
+        await broker.publish(.interestChanged(interest))
     }
 }

@@ -62,7 +62,7 @@ public struct Seeder: Sendable {
         }
         _ = try await store.createUser(NewUser(
             phoneNumber: admin.phone.e164, firstName: "admin", lastName: "admin",
-            passwordHash: passwords.hash(admin.password), isStaff: true, isSuperuser: true), at: now())
+            passwordHash: await passwords.hash(admin.password), isStaff: true, isSuperuser: true), at: now())
         logger.info("admin created", metadata: ["phone": "\(admin.phone)"])
         return true
     }

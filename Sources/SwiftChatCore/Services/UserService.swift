@@ -54,7 +54,7 @@ public struct UserService: Sendable {
         guard caller.isAdmin else { throw APIError.permissionDenied }
         guard let removed = try await store.deleteUser(id: id) else { throw APIError.notFound }
         for interest in removed {
-            await broker.publish(Publication(event: .interestChanged(interest.id), topics: interest.parties.map(Topic.user)))
+            await broker.publish(.interestChanged(interest))
         }
     }
 }

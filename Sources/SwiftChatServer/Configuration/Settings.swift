@@ -50,6 +50,7 @@ public struct Settings: Sendable {
     public var otpMaxAttempts: Int
     public var otpRatePerPhone: Int
     public var otpRatePerClient: Int
+    public var passwordRatePerClient: Int
     public var otpRateWindow: TimeInterval
     public var otpSender: OTPSenderKind
     public var otpWebhookURL: URL?
@@ -120,6 +121,7 @@ public struct Settings: Sendable {
         otpMaxAttempts = try s.integer("SWIFTCHAT_OTP_MAX_ATTEMPTS", in: 1...1000)
         otpRatePerPhone = try s.integer("SWIFTCHAT_OTP_RATE_PER_PHONE", in: 0...Int(Int32.max))
         otpRatePerClient = try s.integer("SWIFTCHAT_OTP_RATE_PER_CLIENT", in: 0...Int(Int32.max))
+        passwordRatePerClient = try s.integer("SWIFTCHAT_PASSWORD_RATE_PER_CLIENT", in: 0...Int(Int32.max))
         otpRateWindow = try s.duration("SWIFTCHAT_OTP_RATE_WINDOW", positive: true)
         otpSender = try s.choice("SWIFTCHAT_OTP_SENDER")
         otpWebhookURL = try s.url("SWIFTCHAT_OTP_WEBHOOK_URL")
@@ -242,7 +244,8 @@ struct SettingSources {
             digits = digits.dropLast()
             unit = multiplier
         }
-        guard let amount = Double(digits), amount.isFinite, amount >= 0, !(positive && amount == 0) else {
+        // At most ten years: larger values would overflow the integer times they become.
+        guard let amount = Double(digits), amount.isFinite, amount >= 0, !(positive && amount == 0), amount * unit <= 315_576_000 else {
             throw ConfigurationError(name, "\"\(text)\" is not a duration such as 90s, 15m, 12h or 20d")
         }
         return amount * unit

@@ -38,6 +38,7 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_OTP_MAX_ATTEMPTS", defaultValue: "5", help: "Wrong tries that burn a code."),
         SettingSpec(name: "SWIFTCHAT_OTP_RATE_PER_PHONE", defaultValue: "5", help: "Codes issued per phone number per window (0: no limit)."),
         SettingSpec(name: "SWIFTCHAT_OTP_RATE_PER_CLIENT", defaultValue: "100", help: "OTP requests per client address per window (0: no limit)."),
+        SettingSpec(name: "SWIFTCHAT_PASSWORD_RATE_PER_CLIENT", defaultValue: "100", help: "Password logins and registrations per client address per window (0: no limit)."),
         SettingSpec(name: "SWIFTCHAT_OTP_RATE_WINDOW", defaultValue: "1h", help: "The rate limit window."),
         SettingSpec(name: "SWIFTCHAT_OTP_SENDER", defaultValue: "log", help: "Outside dev: log (logs that a code was issued, never the code), webhook or twilio."),
         SettingSpec(name: "SWIFTCHAT_OTP_WEBHOOK_URL", defaultValue: nil, help: "webhook sender: URL that receives a JSON POST {phone_number, code, message}."),

@@ -28,16 +28,28 @@ struct APIContext: Sendable {
         try await FormFields.decode(request, maxSize: maxBodySize)
     }
 
-    /// The client address for rate limits: the peer, or the proxy's forwarded address when
-    /// the server is told to trust it.
+    /// The client address for rate limits: the peer, or, behind a trusted proxy, the address
+    /// the proxy saw (`X-Real-IP`, else the last `X-Forwarded-For` hop: earlier hops are the
+    /// client's own word). IPv6 clients are counted per /64, the block one host usually has.
     func clientAddress(_ request: Request, _ context: AppRequestContext) -> String {
+        var address = context.peerAddress ?? "unknown"
         if trustProxy {
-            if let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
-                return forwarded.trimmingCharacters(in: .whitespaces)
+            if let real = request.headers[.xRealIP] {
+                address = real.trimmingCharacters(in: .whitespaces)
+            } else if let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").last {
+                address = forwarded.trimmingCharacters(in: .whitespaces)
             }
-            if let real = request.headers[.xRealIP] { return real }
         }
-        return context.peerAddress ?? "unknown"
+        return Self.ipv6Block(address) ?? address
+    }
+
+    /// `2001:db8:1:2::/64` for any IPv6 address in that block; nil for anything else.
+    static func ipv6Block(_ address: String) -> String? {
+        var bytes = in6_addr()
+        guard address.contains(":"), inet_pton(AF_INET6, address, &bytes) == 1 else { return nil }
+        let prefix = withUnsafeBytes(of: bytes) { Array($0.prefix(8)) }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(prefix[$0]) << 8 | UInt16(prefix[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/64"
     }
 
     /// An absolute URL on this server, as DRF's API roots show them.

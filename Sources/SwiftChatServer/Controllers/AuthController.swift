@@ -38,6 +38,7 @@ struct AuthController {
     }
 
     @Sendable func createTokens(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try api.auth.throttlePasswordClient(api.clientAddress(request, context))
         var form = try await api.form(request)
         let phone = form.requiredString("phone_number")
         let password = form.requiredString("password")

@@ -69,6 +69,8 @@ struct InterestController {
     @Sendable func createMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let interest = try interestID(context)
+        // DRF checks permissions before the body: a non-party gets 403 whatever it sent.
+        _ = try await api.interests.interest(interest, for: caller)
         var form = try await api.form(request)
         let text = form.string("message", allowBlank: true) ?? nil
         try form.validate()

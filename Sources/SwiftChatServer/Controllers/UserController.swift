@@ -42,6 +42,7 @@ struct UserController {
     /// Registration with an `N` code. Field errors (the phone being taken among them) come
     /// first, then the code.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try api.auth.throttlePasswordClient(api.clientAddress(request, context))
         var form = try await api.form(request)
         let phone = form.phone("phone_number")
         let password = form.string("password", maxLength: 128) ?? nil

@@ -36,9 +36,12 @@ struct FormFields {
     private static func jsonObject(_ bytes: Data) throws -> [String: JSONValue] {
         let value: JSONValue
         do {
+            if let problem = PythonJSONError.problem(in: Array(bytes)) { throw APIError.badRequest("JSON parse error - \(problem)") }
             value = try JSONDecoder().decode(JSONValue.self, from: bytes)
+        } catch let error as APIError {
+            throw error
         } catch {
-            throw APIError.badRequest("JSON parse error - \(describe(error))")
+            throw APIError.badRequest("JSON parse error - Expecting value: line 1 column 1 (char 0)")
         }
         guard case .object(let pairs) = value else {
             let kind = switch value {
@@ -52,16 +55,6 @@ struct FormFields {
             throw APIError.nonField(["Invalid data. Expected a dictionary, but got \(kind)."])
         }
         return Dictionary(pairs, uniquingKeysWith: { _, last in last })
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError as NSError?, let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-                return detail
-            }
-            return context.debugDescription
-        }
-        return "Expecting value: line 1 column 1 (char 0)"
     }
 
     private static func formValues(_ text: String) -> [String: JSONValue] {

@@ -27,7 +27,8 @@ final class NotificationSocket: EventSink {
     @discardableResult
     func enqueue(_ text: String) -> Bool {
         switch frames.yield(text) {
-        case .enqueued, .terminated: return true
+        case .enqueued: return true
+        case .terminated: return true  // the socket is closing: nothing is owed to it any more
         case .dropped:
             if !overflowed.exchange(true, ordering: .relaxed) { overflow.yield() }
             return false
@@ -113,7 +114,14 @@ struct NotificationSocketHandler: Sendable {
         if let (code, reason) = closing {
             if socket.didOverflow { counters.overflowClosed() }
             context.logger.warning("closing notification socket", metadata: ["user": "\(user.id)", "reason": "\(reason)"])
-            try await outbound.close(code, reason: reason)
+            // A client that stopped reading may never take the close frame: give up after a
+            // moment and let the connection be torn down when the handler returns.
+            try? await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await outbound.close(code, reason: reason) }
+                group.addTask { try await Task.sleep(for: .seconds(2)) }
+                try await group.next()
+                group.cancelAll()
+            }
         }
     }
 
@@ -138,7 +146,8 @@ struct NotificationSocketHandler: Sendable {
 
     static func problem(with message: WebSocketMessage) -> String? {
         guard case .text(let text) = message else { return "Binary frames are not supported; send JSON text frames." }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+        let bytes = Array(text.utf8)
+        guard PythonJSONError.problem(in: bytes) == nil, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
             return "Frames must be JSON text."
         }
         guard case .object = value else { return "Frames must be JSON objects with \"stream\" and \"payload\"." }
@@ -150,7 +159,7 @@ struct NotificationSocketHandler: Sendable {
     }
 }
 
-/// Socket counts for metrics and tests.
+/// Open sockets, and sockets closed for falling behind.
 final class SocketCounters: Sendable {
     private let state = Mutex((open: 0, overflowClosed: 0))
 
