@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+
+struct BenchSizes: Sendable {
+    var idleSockets: [Int]
+    var idleSeconds: Double
+    var fanOutSockets: Int
+    var fanOutUsers: Int
+    var fanOutRates: [Int]
+    var fanOutSeconds: Double
+    var restConcurrency: Int
+    var restSeconds: Double
+    var loginUsers: Int
+}
+
+/// Drives a running SwiftChat server the way chat users load it and reports what they feel:
+/// sockets held, notifications delivered, messages written, logins. Never a pass/fail on speed:
+/// it fails only when a scenario does not complete or something is lost.
+@main
+struct SwiftChatBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swiftchat-bench",
+        abstract: "Measure a SwiftChat server: idle sockets, notification fan-out, REST, login storm.",
+        discussion: """
+            Start the server yourself (--base, --server-pid) or let the bench start one (--server) on a fresh \
+            database with rate limits off, pinned to core 0 with taskset; run the bench on the other core: \
+            taskset -c 1 swiftchat-bench --server .build/release/swiftchat
+            """)
+
+    @Option(help: "A swiftchat binary to start for the run (fresh database, dev mode, rate limits off).")
+    var server: String?
+    @Option(help: "The core the started server is pinned to (taskset); -1: not pinned.")
+    var serverCore = 0
+    @Option(help: "Port for the started server.")
+    var port = 18200
+    @Option(help: "URL of an already running server (dev mode, rate limits raised).")
+    var base = "http://127.0.0.1:8000"
+    @Option(help: "pid of that server, to read its memory and CPU from /proc.")
+    var serverPid: Int32?
+    @Flag(help: "Small sizes: every scenario in well under a minute (what CI runs).")
+    var quick = false
+    @Option(help: "Scenarios to run, comma-separated: idle, fanout, rest, login.")
+    var scenarios = "idle,fanout,rest,login"
+    @Option(help: "Idle socket counts, comma-separated.")
+    var idleSockets = "10000,25000,50000"
+    @Option(help: "Seconds each idle size is held.")
+    var idleSeconds = 10.0
+    @Option(help: "Sockets in the fan-out scenario.")
+    var fanOutSockets = 10000
+    @Option(help: "Users in the fan-out scenario (pairs with accepted interests).")
+    var fanOutUsers = 1000
+    @Option(help: "Chat message posts per second, comma-separated, each held --fan-out-seconds.")
+    var fanOutRates = "1000,2500,5000"
+    @Option(help: "Seconds per fan-out rate.")
+    var fanOutSeconds = 10.0
+    @Option(help: "Concurrent requests in the REST and login scenarios.")
+    var concurrency = 64
+    @Option(help: "Seconds per REST measurement.")
+    var restSeconds = 10.0
+    @Option(help: "Fresh users in the login storm.")
+    var loginUsers = 5000
+    @Option(help: "Where to write the JSON report.")
+    var json = "bench-results.json"
+    @Option(help: "Where to write the markdown table (also printed).")
+    var markdown = "bench-results.md"
+
+    var sizes: BenchSizes {
+        if quick {
+            return BenchSizes(
+                idleSockets: [200], idleSeconds: 2, fanOutSockets: 200, fanOutUsers: 40, fanOutRates: [100, 300], fanOutSeconds: 2,
+                restConcurrency: 8, restSeconds: 2, loginUsers: 100)
+        }
+        return BenchSizes(
+            idleSockets: Self.integers(idleSockets), idleSeconds: idleSeconds, fanOutSockets: fanOutSockets, fanOutUsers: fanOutUsers,
+            fanOutRates: Self.integers(fanOutRates), fanOutSeconds: fanOutSeconds, restConcurrency: concurrency,
+            restSeconds: restSeconds, loginUsers: loginUsers)
+    }
+
+    func run() async throws {
+        raiseDescriptorLimit()
+        let sizes = self.sizes
+        let target: ServerUnderTest
+        if let server {
+            target = try ServerUnderTest(binary: server, port: port, pinToCore: serverCore >= 0 ? serverCore : nil, extraSettings: [:])
+        } else {
+            target = ServerUnderTest(baseURL: base, pid: serverPid)
+        }
+        defer { target.stop() }
+        let client = BenchClient(baseURL: target.baseURL, connections: max(sizes.restConcurrency, 64))
+        try await waitForHealth(client)
+        let log: @Sendable (String) -> Void = { print("  \($0)") }
+        let context = ScenarioContext(server: target, client: client, sizes: sizes, log: log)
+        // Phone prefixes differ per run, so a reused server gets fresh users.
+        let runPrefix = Int.random(in: 10...89)
+        let wanted = Set(scenarios.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        var rows: [Measurement] = []
+        var failed: [String] = []
+
+        do {
+            print("setting up \(sizes.fanOutUsers) users with accepted interests")
+            let accounts = try await client.logIn(count: max(sizes.fanOutUsers, 2), prefix: runPrefix, concurrency: 32)
+            let pairs = try await client.befriend(accounts, concurrency: 32)
+            if wanted.contains("idle") { print("idle sockets"); rows += try await Scenarios.idle(context, accounts: accounts) }
+            if wanted.contains("fanout") { print("fan-out"); rows += try await Scenarios.fanOut(context, pairs: pairs) }
+            if wanted.contains("rest") { print("REST"); rows += try await Scenarios.rest(context, pairs: pairs) }
+            if wanted.contains("login") { print("login storm"); rows += try await Scenarios.loginStorm(context, prefix: runPrefix + 10) }
+        } catch {
+            failed.append("\(error)")
+        }
+        try? await client.shutdown()
+
+        let report = Report(rows: rows, failures: failed, sizes: sizes, quick: quick, server: target, serverCore: server != nil ? serverCore : nil)
+        let table = report.markdown
+        print("\n" + table)
+        try table.write(toFile: markdown, atomically: true, encoding: .utf8)
+        try report.json.write(toFile: json, atomically: true, encoding: .utf8)
+        let lost = rows.reduce(0) { $0 + $1.lost }
+        if !failed.isEmpty || lost > 0 {
+            throw ValidationError("bench incomplete: \(failed.joined(separator: "; ")) lost: \(lost)")
+        }
+        print("every scenario completed; nothing lost")
+    }
+
+    private func waitForHealth(_ client: BenchClient) async throws {
+        for _ in 0..<200 {
+            if let reply = try? await client.call(.GET, "/health/"), reply.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError(description: "the server at \(client.baseURL) does not answer /health/")
+    }
+
+    static func integers(_ text: String) -> [Int] {
+        text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Histogram
+import HummingbirdWSClient
+import Logging
+import Synchronization
+
+/// Nanoseconds on a monotonic clock.
+func monotonicNanos() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+}
+
+/// One bench WebSocket. The writer records, before each post, when the notification it should
+/// cause was sent; frames arrive in order per recipient, so each frame closes the oldest entry.
+final class BenchSocket: Sendable {
+    let userID: Int64
+    private struct State {
+        var connected = false
+        var ended = false
+        var pending: [UInt64] = []
+        var head = 0
+        var received = 0
+    }
+
+    private let state = Mutex(State())
+
+    init(userID: Int64) {
+        self.userID = userID
+    }
+
+    func expect(sentAt nanos: UInt64) { state.withLock { $0.pending.append(nanos) } }
+
+    /// Latency in microseconds of the frame that just arrived, if one was expected.
+    func frameArrived(at nanos: UInt64) -> UInt64? {
+        state.withLock { state in
+            state.received += 1
+            guard state.head < state.pending.count else { return nil }
+            let sent = state.pending[state.head]
+            state.head += 1
+            if state.head > 4096 { state.pending.removeFirst(state.head); state.head = 0 }
+            return nanos > sent ? (nanos - sent) / 1000 : 0
+        }
+    }
+
+    var received: Int { state.withLock { $0.received } }
+    var outstanding: Int { state.withLock { $0.pending.count - $0.head } }
+    var isConnected: Bool { state.withLock { $0.connected && !$0.ended } }
+    var hasEnded: Bool { state.withLock { $0.ended } }
+    func markConnected() { state.withLock { $0.connected = true } }
+    func markEnded() { state.withLock { $0.ended = true } }
+}
+
+/// Many authenticated WebSockets held open by one task each.
+final class SocketFleet: Sendable {
+    let sockets: [BenchSocket]
+    private let latencies = LatencyRecorder()
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    /// Sockets spread round-robin over `accounts`.
+    init(count: Int, accounts: [Account]) {
+        sockets = (0..<count).map { BenchSocket(userID: accounts[$0 % accounts.count].id) }
+    }
+
+    /// Opens every socket, `concurrency` handshakes at a time; returns how many are connected.
+    func open(baseURL: String, accounts: [Account], concurrency: Int) async -> Int {
+        let wsBase = baseURL.replacingOccurrences(of: "http://", with: "ws://")
+        let tokens = Dictionary(accounts.map { ($0.id, $0.token) }, uniquingKeysWith: { first, _ in first })
+        var logger = Logger(label: "swiftchat-bench")
+        logger.logLevel = .critical
+        let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 16, autoPing: .disabled)
+        var index = 0
+        while index < sockets.count {
+            let batch = sockets[index..<min(index + concurrency, sockets.count)]
+            for socket in batch {
+                let url = "\(wsBase)/ws/?token=\(tokens[socket.userID] ?? "")"
+                let task = Task {
+                    _ = try? await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, _, _ in
+                        socket.markConnected()
+                        for try await frame in inbound where frame.opcode == .text {
+                            if let latency = socket.frameArrived(at: monotonicNanos()) {
+                                self.latencies.record(latency)
+                            }
+                        }
+                    }
+                    socket.markEnded()
+                }
+                tasks.withLock { $0.append(task) }
+            }
+            // Wait for this batch's handshakes before starting the next.
+            for _ in 0..<500 where !batch.allSatisfy({ $0.isConnected || $0.hasEnded }) {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            index += batch.count
+        }
+        return sockets.filter(\.isConnected).count
+    }
+
+    func closeAll() async {
+        let running = tasks.withLock { tasks in defer { tasks = [] }; return tasks }
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+    }
+
+    func takeLatencies() -> Histogram<UInt64> { latencies.take() }
+
+    var received: Int { sockets.reduce(0) { $0 + $1.received } }
+    var outstanding: Int { sockets.reduce(0) { $0 + $1.outstanding } }
+    var connected: Int { sockets.filter(\.isConnected).count }
+}
