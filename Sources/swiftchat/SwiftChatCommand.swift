@@ -45,6 +45,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.load()
         let logger = makeLogger(settings)
+        raiseOpenFileLimit()
         do {
             let (app, _) = try await buildApplication(settings: settings, logger: logger)
             // Application.runService installs the SIGINT / SIGTERM handlers and shuts down gracefully.
@@ -86,4 +87,12 @@ struct Seed: AsyncParsableCommand {
             demoUsers: settings.seedDemoUsers)
         print("admin created: \(outcome.adminCreated), demo users created: \(outcome.demoUsersCreated)")
     }
+}
+
+/// Every socket holds a file descriptor: take the most the system allows this process.
+func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }

@@ -93,6 +93,6 @@ extension APIDoc.Reply {
     static let tooLarge = error(413, "The request body is larger than SWIFTCHAT_MAX_BODY_SIZE.")
     static let unsupportedMediaType = error(415, "The body is neither JSON nor a form.")
     static let throttled = Self(
-        status: 429, description: "Too many codes requested for this phone or from this client.", schema: Schema.ref("ErrorDetail"),
+        status: 429, description: "Too many codes or passwords tried for this phone or from this client.", schema: Schema.ref("ErrorDetail"),
         headers: [("Retry-After", "Seconds until the next request is allowed.")])
 }

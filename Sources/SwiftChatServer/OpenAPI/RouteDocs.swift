@@ -19,7 +19,7 @@ enum Docs {
         replies: [.ok("Tokens.", s.ref("OTPTokens")), .badRequest])
     static let createTokens = APIDoc(
         summary: "Log in with phone number and password", tag: "auth", body: s.ref("PasswordLogin"),
-        replies: [.ok("Tokens.", s.ref("TokenPair")), .badRequest, .unauthorized])
+        replies: [.ok("Tokens.", s.ref("TokenPair")), .badRequest, .unauthorized, .throttled])
     static let refreshToken = APIDoc(
         summary: "A new access token from a refresh token", tag: "auth", body: s.ref("RefreshRequest"),
         replies: [.ok("A new access token.", s.ref("AccessToken")), .badRequest, .unauthorized])
@@ -35,7 +35,7 @@ enum Docs {
         replies: [.ok("All users except the caller.", s.array(s.ref("UserListEntry")))])
     static let register = APIDoc(
         summary: "Register with an \"N\" code and a password", tag: "users", body: s.ref("Registration"),
-        replies: [.created("The new user.", s.ref("Profile")), .badRequest])
+        replies: [.created("The new user.", s.ref("Profile")), .badRequest, .throttled])
     static let me = APIDoc(summary: "The caller's profile", tag: "users", access: .user, replies: [.ok("Profile.", s.ref("Profile"))])
     static let updateMe = APIDoc(
         summary: "Update the caller's profile (phone_number is read-only)", tag: "users", access: .user, body: s.ref("ProfileUpdate"),
