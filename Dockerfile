@@ -9,6 +9,11 @@ COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product swiftchat \
     && cp "$(swift build -c release --show-bin-path)/swiftchat" /usr/local/bin/swiftchat
 
+# Swagger UI's own files, from a PyPI package that ships swagger-ui-dist (not committed here).
+FROM python:3.12-slim AS swagger-ui
+RUN pip install --no-cache-dir --no-deps --target /opt/sidecar drf-spectacular-sidecar==2026.10.1 \
+    && cp -r /opt/sidecar/drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist /opt/swagger-ui
+
 # Runtime stage: a slim Debian with SQLite and a non-root user; data lives in a volume.
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -17,10 +22,12 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /data swiftchat \
     && mkdir -p /data && chown swiftchat /data
 COPY --from=build /usr/local/bin/swiftchat /usr/local/bin/swiftchat
+COPY --from=swagger-ui /opt/swagger-ui /usr/share/swiftchat/swagger-ui
 USER swiftchat
 WORKDIR /data
 VOLUME ["/data"]
-ENV HOST=0.0.0.0 PORT=8000 DATABASE_NAME=/data/swiftchat.sqlite3 PROJECT_RUNNING_ENV=production
+ENV HOST=0.0.0.0 PORT=8000 DATABASE_NAME=/data/swiftchat.sqlite3 PROJECT_RUNNING_ENV=production \
+    SWIFTCHAT_SWAGGER_UI_DIR=/usr/share/swiftchat/swagger-ui
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s CMD curl -fsS "http://127.0.0.1:${PORT}/health/" || exit 1
 ENTRYPOINT ["swiftchat"]
