@@ -31,6 +31,8 @@ struct SwiftChatBench: AsyncParsableCommand {
     var server: String?
     @Option(help: "The core the started server is pinned to (taskset); -1: not pinned.")
     var serverCore = 0
+    @Option(help: "The core the bench pins itself to (taskset); -1: not pinned.")
+    var benchCore = 1
     @Option(help: "Port for the started server.")
     var port = 18200
     @Option(help: "URL of an already running server (dev mode, rate limits raised).")
@@ -78,6 +80,7 @@ struct SwiftChatBench: AsyncParsableCommand {
 
     func run() async throws {
         raiseDescriptorLimit()
+        if benchCore >= 0 { pinThisProcess(to: benchCore) }
         let sizes = self.sizes
         let target: ServerUnderTest
         if let server {
@@ -109,7 +112,8 @@ struct SwiftChatBench: AsyncParsableCommand {
         }
         try? await client.shutdown()
 
-        let report = Report(rows: rows, failures: failed, sizes: sizes, quick: quick, server: target, serverCore: server != nil ? serverCore : nil)
+        let report = Report(rows: rows, failures: failed, sizes: sizes, quick: quick, server: target, serverCore: server != nil && serverCore >= 0 ? serverCore : nil,
+            benchCore: benchCore >= 0 ? benchCore : nil)
         let table = report.markdown
         print("\n" + table)
         try table.write(toFile: markdown, atomically: true, encoding: .utf8)

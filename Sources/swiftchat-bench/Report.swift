@@ -8,12 +8,14 @@ struct Report {
     let quick: Bool
     let server: ServerUnderTest
     let serverCore: Int?
+    let benchCore: Int?
 
     var environment: [(String, String)] {
         [("date", ISO8601DateFormatter().string(from: Date())),
          ("commit", Self.commandOutput("/usr/bin/git", ["rev-parse", "--short", "HEAD"]) ?? "unknown"),
          ("cores", String(ProcessInfo.processInfo.activeProcessorCount)),
          ("server_core", serverCore.map(String.init) ?? "not pinned"),
+         ("bench_core", benchCore.map(String.init) ?? "not pinned"),
          ("kernel", Self.commandOutput("/usr/bin/uname", ["-sr"]) ?? "unknown"),
          ("mode", quick ? "quick" : "full")]
     }

@@ -56,6 +56,18 @@ func socketCeiling() -> Int {
     return Int(limit.rlim_cur) - 512
 }
 
+/// Pins every thread of this process to one core, so the bench and the server do not share one.
+func pinThisProcess(to core: Int) {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset") else { return }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+    process.arguments = ["-a", "-p", "-c", String(core), String(getpid())]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try? process.run()
+    process.waitUntilExit()
+}
+
 /// Raises the soft file-descriptor limit to the hard one (servers it starts inherit it).
 func raiseDescriptorLimit() {
     var limit = rlimit()

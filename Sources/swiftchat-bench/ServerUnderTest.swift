@@ -22,7 +22,9 @@ final class ServerUnderTest: @unchecked Sendable {
             "SWIFTCHAT_WS_QUEUE_LIMIT": "4096",
             "SWIFTCHAT_LOG_LEVEL": "error",
             "SWIFTCHAT_ENV_FILE": "/nonexistent",
-            "HOST": "127.0.0.1",
+            // All of 127.0.0.0/8, so that many sockets can be spread over several loopback
+            // destination addresses (the bench connects to 127.0.0.x only).
+            "HOST": "0.0.0.0",
             "PORT": String(port),
         ]
         settings.merge(extraSettings) { _, new in new }

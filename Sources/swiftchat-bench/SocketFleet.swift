@@ -62,9 +62,20 @@ final class SocketFleet: Sendable {
         sockets = (0..<count).map { BenchSocket(userID: accounts[$0 % accounts.count].id) }
     }
 
+    /// Sockets per loopback destination address: each (source, destination) pair has only the
+    /// ephemeral port range (about 28,000 ports) to share.
+    static let socketsPerDestination = 25_000
+
     /// Opens every socket, `concurrency` handshakes at a time; returns how many are connected.
+    /// Past `socketsPerDestination` sockets, connections are spread over 127.0.0.2, 127.0.0.3, …
+    /// (the server must then listen on 0.0.0.0, as a server started by the bench does).
     func open(baseURL: String, accounts: [Account], concurrency: Int) async -> Int {
         let wsBase = baseURL.replacingOccurrences(of: "http://", with: "ws://")
+        let destinations = (sockets.count + Self.socketsPerDestination - 1) / Self.socketsPerDestination
+        func url(for index: Int) -> String {
+            guard destinations > 1 else { return wsBase }
+            return wsBase.replacingOccurrences(of: "127.0.0.1", with: "127.0.0.\(1 + index % destinations)")
+        }
         let tokens = Dictionary(accounts.map { ($0.id, $0.token) }, uniquingKeysWith: { first, _ in first })
         var logger = Logger(label: "swiftchat-bench")
         logger.logLevel = .critical
@@ -72,8 +83,8 @@ final class SocketFleet: Sendable {
         var index = 0
         while index < sockets.count {
             let batch = sockets[index..<min(index + concurrency, sockets.count)]
-            for socket in batch {
-                let url = "\(wsBase)/ws/?token=\(tokens[socket.userID] ?? "")"
+            for (offset, socket) in batch.enumerated() {
+                let url = "\(url(for: index + offset))/ws/?token=\(tokens[socket.userID] ?? "")"
                 let task = Task {
                     _ = try? await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, _, _ in
                         socket.markConnected()
