@@ -14,6 +14,22 @@ final class RouteTable: Sendable {
         /// Served with and without the final slash, never redirected (`/ws`, `/health`).
         let slashOptional: Bool
         let doc: APIDoc
+        /// The path split once, at registration (matching runs on every request).
+        let segments: [String]
+        let parameterCount: Int
+
+        init(method: HTTPRequest.Method, path: String, slashOptional: Bool, doc: APIDoc) {
+            self.method = method
+            self.path = path
+            self.slashOptional = slashOptional
+            self.doc = doc
+            self.segments = path.split(separator: "/").map(String.init)
+            self.parameterCount = segments.filter { $0.hasPrefix("{") }.count
+        }
+
+        func matches(_ path: [Substring]) -> Bool {
+            segments.count == path.count && zip(segments, path).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }
     }
 
     private let routes = Mutex<[Route]>([])
@@ -28,15 +44,9 @@ final class RouteTable: Sendable {
     /// over a `{parameter}`, as in the router (`/user/me/` is not `/user/{id}/`).
     func matches(_ path: String) -> [Route] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        let matching = routes.withLock { table in
-            table.filter { route in
-                let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
-                return pattern.count == segments.count && zip(pattern, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-            }
-        }
-        func parameters(_ route: Route) -> Int { route.path.split(separator: "/").filter { $0.hasPrefix("{") }.count }
-        guard let fewest = matching.map(parameters).min() else { return [] }
-        return matching.filter { parameters($0) == fewest }
+        let matching = routes.withLock { table in table.filter { $0.matches(segments) } }
+        guard let fewest = matching.map(\.parameterCount).min() else { return [] }
+        return matching.filter { $0.parameterCount == fewest }
     }
 }
 
