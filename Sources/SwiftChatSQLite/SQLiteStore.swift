@@ -31,9 +31,11 @@ public final class SQLiteStore: ChatStore {
     }
 
     /// Runs a write, turning constraint failures into `StoreError`s the services understand.
+    /// Statements take microseconds, so they run on the calling thread: GRDB's asynchronous form
+    /// hops to its own queue and back, and those thread switches cost more than the SQL.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.write(body)
+            return try writeHere(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             switch error.extendedResultCode {
             case .SQLITE_CONSTRAINT_FOREIGNKEY: throw StoreError.missingReference
@@ -43,8 +45,12 @@ public final class SQLiteStore: ChatStore {
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await pool.read(body)
+        try readHere(body)
     }
+
+    // Synchronous on purpose (see `write`); from a synchronous function GRDB's blocking form is chosen.
+    private func writeHere<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
+    private func readHere<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
 }
 
 enum Micros {
