@@ -13,15 +13,13 @@ extension SQLiteStore {
 
     public func interest(id: InterestID) async throws -> Interest? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.interestColumns) FROM interests WHERE id = ?", arguments: [id]).map(Self.interest(from:))
+            try db.fetchRow(sql: "SELECT \(Self.interestColumns) FROM interests WHERE id = ?", arguments: [id]).map(Self.interest(from:))
         }
     }
 
     public func interest(between a: UserID, and b: UserID) async throws -> Interest? {
         try await read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT \(Self.interestColumns) FROM interests WHERE min(sent_by_id, sent_to_id) = ? AND max(sent_by_id, sent_to_id) = ?",
+            try db.fetchRow(sql: "SELECT \(Self.interestColumns) FROM interests WHERE min(sent_by_id, sent_to_id) = ? AND max(sent_by_id, sent_to_id) = ?",
                 arguments: [min(a, b), max(a, b)]
             ).map(Self.interest(from:))
         }
@@ -59,8 +57,7 @@ extension SQLiteStore {
 
     public func interests(involving user: UserID) async throws -> [Interest] {
         try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.interestColumns) FROM interests WHERE sent_by_id = ? OR sent_to_id = ? ORDER BY id",
+            try db.fetchRows(sql: "SELECT \(Self.interestColumns) FROM interests WHERE sent_by_id = ? OR sent_to_id = ? ORDER BY id",
                 arguments: [user, user]
             ).map(Self.interest(from:))
         }
@@ -68,8 +65,7 @@ extension SQLiteStore {
 
     public func createInterest(from sender: UserID, to recipient: UserID, at date: Date) async throws -> Interest {
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO interests (sent_by_id, sent_to_id, is_accepted, created_at) VALUES (?, ?, 0, ?)",
+            try db.run(sql: "INSERT INTO interests (sent_by_id, sent_to_id, is_accepted, created_at) VALUES (?, ?, 0, ?)",
                 arguments: [sender, recipient, Micros.from(date)])
             return Interest(id: db.lastInsertedRowID, sentBy: sender, sentTo: recipient, isAccepted: false, createdAt: Micros.date(Micros.from(date)))
         }
@@ -77,14 +73,14 @@ extension SQLiteStore {
 
     public func acceptInterest(id: InterestID) async throws -> Interest? {
         try await write { db in
-            try Row.fetchOne(db, sql: "UPDATE interests SET is_accepted = 1 WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
+            try db.fetchRow(sql: "UPDATE interests SET is_accepted = 1 WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
                 .map(Self.interest(from:))
         }
     }
 
     public func deleteInterest(id: InterestID) async throws -> Interest? {
         try await write { db in
-            try Row.fetchOne(db, sql: "DELETE FROM interests WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
+            try db.fetchRow(sql: "DELETE FROM interests WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
                 .map(Self.interest(from:))
         }
     }
@@ -108,8 +104,7 @@ extension SQLiteStore {
 
     public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {
         try await read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.messageColumns) FROM chat_messages m WHERE interest_id = ? ORDER BY \(Self.orderClause(ordering, table: "m"))",
+            try db.fetchRows(sql: "SELECT \(Self.messageColumns) FROM chat_messages m WHERE interest_id = ? ORDER BY \(Self.orderClause(ordering, table: "m"))",
                 arguments: [interest]
             ).map(Self.message(from:))
         }
@@ -117,14 +112,13 @@ extension SQLiteStore {
 
     public func message(id: ChatMessageID) async throws -> ChatMessage? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.messageColumns) FROM chat_messages WHERE id = ?", arguments: [id]).map(Self.message(from:))
+            try db.fetchRow(sql: "SELECT \(Self.messageColumns) FROM chat_messages WHERE id = ?", arguments: [id]).map(Self.message(from:))
         }
     }
 
     public func createMessage(in interest: InterestID, by user: UserID, text: String, at date: Date) async throws -> ChatMessage {
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO chat_messages (interest_id, user_id, message, created_at) VALUES (?, ?, ?, ?)",
+            try db.run(sql: "INSERT INTO chat_messages (interest_id, user_id, message, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [interest, user, text, Micros.from(date)])
             return ChatMessage(id: db.lastInsertedRowID, interestID: interest, userID: user, message: text, createdAt: Micros.date(Micros.from(date)))
         }

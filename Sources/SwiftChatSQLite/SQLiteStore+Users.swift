@@ -15,28 +15,27 @@ extension SQLiteStore {
 
     public func user(id: UserID) async throws -> User? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map { Self.user(from: $0) }
+            try db.fetchRow(sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map { Self.user(from: $0) }
         }
     }
 
     public func user(phoneNumber: String) async throws -> User? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE phone_number = ?", arguments: [phoneNumber])
+            try db.fetchRow(sql: "SELECT \(Self.userColumns) FROM users WHERE phone_number = ?", arguments: [phoneNumber])
                 .map { Self.user(from: $0) }
         }
     }
 
     public func users(excluding excluded: UserID) async throws -> [User] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id <> ? ORDER BY id", arguments: [excluded])
+            try db.fetchRows(sql: "SELECT \(Self.userColumns) FROM users WHERE id <> ? ORDER BY id", arguments: [excluded])
                 .map { Self.user(from: $0) }
         }
     }
 
     public func createUser(_ new: NewUser, at date: Date) async throws -> User {
         try await write { db in
-            try db.execute(
-                sql: """
+            try db.run(sql: """
                     INSERT INTO users (phone_number, email, first_name, last_name, password, is_staff, is_superuser, date_joined)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
@@ -66,18 +65,17 @@ extension SQLiteStore {
             }
             if !assignments.isEmpty {
                 _ = arguments.append(contentsOf: [id])
-                try db.execute(sql: "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+                try db.run(sql: "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
             }
-            return try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map { Self.user(from: $0) }
+            return try db.fetchRow(sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map { Self.user(from: $0) }
         }
     }
 
     public func deleteUser(id: UserID) async throws -> [Interest]? {
         try await write { db in
-            let interests = try Row.fetchAll(
-                db, sql: "SELECT \(Self.interestColumns) FROM interests WHERE sent_by_id = ? OR sent_to_id = ?", arguments: [id, id]
+            let interests = try db.fetchRows(sql: "SELECT \(Self.interestColumns) FROM interests WHERE sent_by_id = ? OR sent_to_id = ?", arguments: [id, id]
             ).map { Self.interest(from: $0) }
-            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
+            try db.run(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
             return db.changesCount == 0 ? nil : interests
         }
     }
@@ -90,8 +88,7 @@ extension SQLiteStore {
 extension SQLiteStore {
     public func pendingOTP(phoneNumber: String, purpose: OTPPurpose) async throws -> PendingOTP? {
         try await read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT code_hash, expire_at, failed_attempts FROM otp_codes WHERE phone_number = ? AND otp_for = ?",
+            try db.fetchRow(sql: "SELECT code_hash, expire_at, failed_attempts FROM otp_codes WHERE phone_number = ? AND otp_for = ?",
                 arguments: [phoneNumber, purpose.rawValue]
             ).map {
                 PendingOTP(phoneNumber: phoneNumber, purpose: purpose, codeHash: $0["code_hash"], expiresAt: Micros.date($0["expire_at"]), failedAttempts: $0["failed_attempts"])
@@ -101,8 +98,7 @@ extension SQLiteStore {
 
     public func saveOTP(_ otp: PendingOTP) async throws {
         try await write { db in
-            try db.execute(
-                sql: """
+            try db.run(sql: """
                     INSERT INTO otp_codes (phone_number, otp_for, code_hash, expire_at, failed_attempts) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (phone_number, otp_for) DO UPDATE SET
                         code_hash = excluded.code_hash, expire_at = excluded.expire_at, failed_attempts = excluded.failed_attempts
@@ -113,28 +109,26 @@ extension SQLiteStore {
 
     public func deleteOTP(phoneNumber: String, purpose: OTPPurpose) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM otp_codes WHERE phone_number = ? AND otp_for = ?", arguments: [phoneNumber, purpose.rawValue])
+            try db.run(sql: "DELETE FROM otp_codes WHERE phone_number = ? AND otp_for = ?", arguments: [phoneNumber, purpose.rawValue])
         }
     }
 
     public func consumeOTP(phoneNumber: String, purpose: OTPPurpose, codeHash: String, now: Date, maxAttempts: Int) async throws -> OTPCheck {
         try await write { db in
             let key: StatementArguments = [phoneNumber, purpose.rawValue]
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT code_hash, expire_at, failed_attempts FROM otp_codes WHERE phone_number = ? AND otp_for = ?", arguments: key)
+            guard let row = try db.fetchRow(sql: "SELECT code_hash, expire_at, failed_attempts FROM otp_codes WHERE phone_number = ? AND otp_for = ?", arguments: key)
             else { return .missingOrExpired }
             let expired = Micros.date(row["expire_at"]) <= now
             let matches = (row["code_hash"] as String) == codeHash
             if expired || matches {
-                try db.execute(sql: "DELETE FROM otp_codes WHERE phone_number = ? AND otp_for = ?", arguments: key)
+                try db.run(sql: "DELETE FROM otp_codes WHERE phone_number = ? AND otp_for = ?", arguments: key)
                 return expired ? .missingOrExpired : .accepted
             }
             let attempts = (row["failed_attempts"] as Int) + 1
             if attempts >= maxAttempts {
-                try db.execute(sql: "DELETE FROM otp_codes WHERE phone_number = ? AND otp_for = ?", arguments: key)
+                try db.run(sql: "DELETE FROM otp_codes WHERE phone_number = ? AND otp_for = ?", arguments: key)
             } else {
-                try db.execute(
-                    sql: "UPDATE otp_codes SET failed_attempts = ? WHERE phone_number = ? AND otp_for = ?",
+                try db.run(sql: "UPDATE otp_codes SET failed_attempts = ? WHERE phone_number = ? AND otp_for = ?",
                     arguments: [attempts, phoneNumber, purpose.rawValue])
             }
             return .wrongCode
@@ -143,7 +137,7 @@ extension SQLiteStore {
 
     public func purgeExpiredOTPs(before date: Date) async throws -> Int {
         try await write { db in
-            try db.execute(sql: "DELETE FROM otp_codes WHERE expire_at <= ?", arguments: [Micros.from(date)])
+            try db.run(sql: "DELETE FROM otp_codes WHERE expire_at <= ?", arguments: [Micros.from(date)])
             return db.changesCount
         }
     }

@@ -57,3 +57,20 @@ enum Micros {
     static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
     static func date(_ value: Int64) -> Date { Date(timeIntervalSince1970: Double(value) / 1_000_000) }
 }
+
+/// Prepared statements kept per connection, for the fixed SQL of the hot paths: preparing
+/// (parsing, and GRDB's authorizer) cost more than running them. Statements whose SQL is built
+/// per request (filters) are not cached, so the cache cannot grow without bound.
+extension Database {
+    func fetchRow(sql: String, arguments: StatementArguments) throws -> Row? {
+        try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    func fetchRows(sql: String, arguments: StatementArguments) throws -> [Row] {
+        try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    func run(sql: String, arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}
