@@ -16,10 +16,7 @@ struct AuthController {
     @Sendable func requestCode(_ request: Request, context: AppRequestContext) async throws -> Response {
         try api.auth.throttleClient(api.clientAddress(request, context))
         var form = try await api.form(request)
-        let phone = form.phone("phone_number")
-        let purpose = form.choice("otp_for", as: OTPPurpose.self)
-        try form.validate()
-        guard let phone, let purpose else { throw APIError.badRequest("invalid request") }
+        let (phone, purpose) = try form.validated(form.phone("phone_number"), form.choice("otp_for", as: OTPPurpose.self))
         let code = try await api.auth.requestCode(for: phone, purpose: purpose)
         var body: [(String, JSONValue)] = []
         if let code { body.append(("raw_otp", .string(code))) }
@@ -29,10 +26,7 @@ struct AuthController {
 
     @Sendable func logInWithCode(_ request: Request, context: AppRequestContext) async throws -> Response {
         var form = try await api.form(request)
-        let phone = form.phone("phone_number")
-        let code = form.integer("otp")
-        try form.validate()
-        guard let phone, let code else { throw APIError.badRequest("invalid request") }
+        let (phone, code) = try form.validated(form.phone("phone_number"), form.integer("otp"))
         let pair = try await api.auth.logIn(phone: phone, code: Int(code))
         return .json(.object([("access_token", .string(pair.access)), ("refresh_token", .string(pair.refresh))]))
     }
@@ -40,27 +34,20 @@ struct AuthController {
     @Sendable func createTokens(_ request: Request, context: AppRequestContext) async throws -> Response {
         try api.auth.throttlePasswordClient(api.clientAddress(request, context))
         var form = try await api.form(request)
-        let phone = form.requiredString("phone_number")
-        let password = form.requiredString("password")
-        try form.validate()
-        guard let phone, let password else { throw APIError.badRequest("invalid request") }
+        let (phone, password) = try form.validated(form.requiredString("phone_number"), form.requiredString("password"))
         let pair = try await api.auth.logIn(phoneNumber: phone, password: password)
         return .json(.object([("refresh", .string(pair.refresh)), ("access", .string(pair.access))]))
     }
 
     @Sendable func refreshToken(_ request: Request, context: AppRequestContext) async throws -> Response {
         var form = try await api.form(request)
-        let refresh = form.requiredString("refresh")
-        try form.validate()
-        guard let refresh else { throw APIError.badRequest("invalid request") }
+        let refresh = try form.validated(form.requiredString("refresh"))
         return .json(.object([("access", .string(try await api.auth.refreshAccess(refresh)))]))
     }
 
     @Sendable func verifyToken(_ request: Request, context: AppRequestContext) async throws -> Response {
         var form = try await api.form(request)
-        let token = form.requiredString("token")
-        try form.validate()
-        guard let token else { throw APIError.badRequest("invalid request") }
+        let token = try form.validated(form.requiredString("token"))
         try await api.auth.verify(token)
         return .json(.object([]))
     }

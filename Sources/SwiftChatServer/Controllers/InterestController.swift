@@ -34,9 +34,7 @@ struct InterestController {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         var form = try await api.form(request)
-        let recipient = form.primaryKey("sent_to")
-        try form.validate()
-        guard let recipient else { throw APIError.badRequest("invalid request") }
+        let recipient = try form.validated(form.primaryKey("sent_to"))
         let interest = try await api.interests.send(from: caller, to: recipient)
         return .json(Representation.interest(interest), status: .created)
     }
@@ -72,9 +70,7 @@ struct InterestController {
         // DRF checks permissions before the body: a non-party gets 403 whatever it sent.
         _ = try await api.interests.interest(interest, for: caller)
         var form = try await api.form(request)
-        let text = form.string("message", allowBlank: true) ?? nil
-        try form.validate()
-        guard let text else { throw APIError.badRequest("invalid request") }
+        let text = try form.validated(form.string("message", allowBlank: true) ?? nil)
         let message = try await api.interests.post(text, in: interest, by: caller)
         return .json(Representation.message(message), status: .created)
     }

@@ -51,10 +51,9 @@ struct UserController {
         let firstName = form.string("first_name", required: false, allowBlank: true, maxLength: 150) ?? nil
         let lastName = form.string("last_name", required: false, allowBlank: true, maxLength: 150) ?? nil
         if let phone, try await api.users.phoneIsTaken(phone) { form.fail("phone_number", ErrorText.phoneTaken) }
-        try form.validate()
-        guard let phone, let password, let code else { throw APIError.badRequest("invalid request") }
-        let new = NewUser(phoneNumber: phone.e164, email: email ?? nil, firstName: firstName ?? "", lastName: lastName ?? "")
-        let user = try await api.auth.register(new, password: password, code: code, phone: phone)
+        let (validPhone, validPassword, validCode) = try form.validated(phone, password, code)
+        let new = NewUser(phoneNumber: validPhone.e164, email: email ?? nil, firstName: firstName ?? "", lastName: lastName ?? "")
+        let user = try await api.auth.register(new, password: validPassword, code: validCode, phone: validPhone)
         return .json(Representation.profile(user), status: .created)
     }
 

@@ -80,6 +80,21 @@ struct FormFields {
         if !errors.isEmpty { throw APIError.fields(errors) }
     }
 
+    /// Throws the collected field errors; otherwise returns the values read, all present:
+    /// `let (phone, purpose) = try form.validated(form.phone("phone_number"), form.choice(...))`.
+    /// `mutating` on purpose: a mutating call reads `self` after its arguments are evaluated, so
+    /// the errors those readers record are seen (a non-mutating call would copy `self` first).
+    mutating func validated<each Value>(_ values: repeat (each Value)?) throws -> (repeat each Value) {
+        try validate()
+        return (repeat try Self.present(each values))
+    }
+
+    /// A reader that returns nil has recorded an error, so after `validate()` this never throws.
+    private static func present<Value>(_ value: Value?) throws -> Value {
+        guard let value else { throw APIError.badRequest("A required field is missing.") }
+        return value
+    }
+
     /// DRF `CharField`: strings, numbers turned to text; trimmed; blank and null refused
     /// unless allowed. Missing and not required gives nil.
     mutating func string(_ name: String, required: Bool = true, allowBlank: Bool = false, allowNull: Bool = false, maxLength: Int? = nil) -> String?? {
