@@ -71,15 +71,14 @@ struct NotificationSocketHandler: Sendable {
     }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<AppRequestContext>) async throws {
-        // The handshake was admitted; admit again to learn the user (and catch a deletion since).
-        guard case .success(let user) = await gate.admit(context.request) else {
+        guard let userID = await gate.admittedUserID(context.request) else {
             try await outbound.close(.policyViolation, reason: "not authenticated")
             return
         }
         let (frames, frameQueue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(queueLimit))
         let (overflows, overflowSignal) = AsyncStream.makeStream(of: Void.self)
         let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal)
-        let topic = Topic.user(user.id)
+        let topic = Topic.user(userID)
         fanout.subscribe(socket, to: topic)
         counters.opened()
         defer {
@@ -113,7 +112,7 @@ struct NotificationSocketHandler: Sendable {
         }
         if let (code, reason) = closing {
             if socket.didOverflow { counters.overflowClosed() }
-            context.logger.warning("closing notification socket", metadata: ["user": "\(user.id)", "reason": "\(reason)"])
+            context.logger.warning("closing notification socket", metadata: ["user": "\(userID)", "reason": "\(reason)"])
             // A client that stopped reading may never take the close frame: give up after a
             // moment and let the connection be torn down when the handler returns.
             try? await withThrowingTaskGroup(of: Void.self) { group in

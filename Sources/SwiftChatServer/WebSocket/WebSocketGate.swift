@@ -25,6 +25,13 @@ struct WebSocketGate: Sendable {
         await admit(token: request.uri.queryParameters.get("token"), origin: request.headers[.origin])
     }
 
+    /// The user of a handshake already admitted: the token's claim, checked again without a
+    /// database read (the admission just read the user).
+    func admittedUserID(_ request: Request) async -> UserID? {
+        guard let token = request.uri.queryParameters.get("token") else { return nil }
+        return try? await auth.tokens.verify(token, as: .access).userID
+    }
+
     func admit(token: String?, origin: String?) async -> Result<User, Refusal> {
         guard originAllowed(origin) else { return .failure(.origin) }
         guard let token, !token.isEmpty else { return .failure(.noToken) }
