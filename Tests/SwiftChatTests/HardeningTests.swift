@@ -109,4 +109,38 @@ import Testing
         limiter.purge(now: start.addingTimeInterval(61))
         #expect(limiter.hit("a", now: start.addingTimeInterval(61)) == nil)
     }
+
+    @Test("multipart/form-data bodies are read like JSON ones; file parts are skipped")
+    func multipartBodies() async throws {
+        try await withApp { client, _ in
+            let boundary = "----SwiftChatBoundaryAbC"
+            func multipart(_ fields: [(String, String)], file: Bool = false) -> String {
+                var body = ""
+                for (name, value) in fields {
+                    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+                }
+                if file {
+                    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"otp_for\"; filename=\"x.txt\"\r\n"
+                        + "Content-Type: text/plain\r\n\r\nN\r\n"
+                }
+                return body + "--\(boundary)--\r\n"
+            }
+            let headers: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)"]
+            let issued = try await client.call(
+                .post, "/api/otp/gen/phone_number/", json: multipart([("phone_number", Demo.maria), ("otp_for", "A")]), headers: headers)
+            #expect(issued.status == .created, "\(issued.text)")
+            let code = try #require(issued.dictionary["raw_otp"] as? String)
+            let login = try await client.call(
+                .post, "/api/otp/auth/", json: multipart([("phone_number", Demo.maria), ("otp", code)]), headers: headers)
+            #expect(login.status == .ok, "\(login.text)")
+            // A file part is not a field: otp_for stays missing.
+            let withFile = try await client.call(
+                .post, "/api/otp/gen/phone_number/", json: multipart([("phone_number", Demo.chen)], file: true), headers: headers)
+            #expect(withFile.json == expectedJSON(#"{"otp_for": ["This field is required."]}"#))
+            let noBoundary = try await client.call(
+                .post, "/api/otp/gen/phone_number/", json: "x", headers: [.contentType: "multipart/form-data"])
+            #expect(noBoundary.status == .badRequest)
+            #expect(noBoundary.json == expectedJSON(#"{"detail": "Multipart form parse error - Invalid boundary in multipart: None"}"#))
+        }
+    }
 }

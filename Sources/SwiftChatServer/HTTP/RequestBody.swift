@@ -26,6 +26,9 @@ struct FormFields {
         if contentType.hasPrefix("application/x-www-form-urlencoded") {
             return FormFields(formValues(String(decoding: bytes, as: UTF8.self)))
         }
+        if contentType.hasPrefix("multipart/form-data") {
+            return FormFields(try MultipartForm.fields(bytes, contentType: request.headers[.contentType] ?? ""))
+        }
         if contentType.isEmpty || contentType.hasPrefix("application/json") || contentType.contains("+json") {
             return FormFields(try jsonObject(bytes))
         }
