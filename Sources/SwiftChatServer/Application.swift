@@ -27,8 +27,7 @@ public struct AppRuntime: Sendable {
 public func buildApplication(
     settings: Settings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
 ) async throws -> (some ApplicationProtocol, AppRuntime) {
-    let store = try SQLiteStore(path: settings.databasePath)
-    try await store.migrate()
+    let store = try await openStore(settings)
     let fanout = LocalFanout(logger: logger, render: NotificationSocketHandler.render)
     let broker: any Broker = InProcessBroker(subscribers: fanout)
     if settings.role != .all && !broker.reachesOtherProcesses {
@@ -50,9 +49,7 @@ public func buildApplication(
             passwordPerClient: RateLimiter(limit: settings.passwordRatePerClient, window: settings.otpRateWindow)),
         now: now, logger: logger)
 
-    try await Seeder(store: store, passwords: passwords, logger: logger, now: now).seed(
-        admin: settings.adminPhone.map { Seeder.Admin(phone: $0, password: settings.adminPassword ?? "") },
-        demoUsers: settings.seedDemoUsers)
+    try await seedAccounts(store: store, settings: settings, passwords: passwords, logger: logger, now: now)
     if settings.devMode {
         logger.warning("dev mode (PROJECT_RUNNING_ENV=dev): OTP codes are returned in API responses; never run production like this")
     }
@@ -124,6 +121,23 @@ public func buildApplication(
         logger: logger)
     let runtime = AppRuntime(settings: settings, store: store, broker: broker, auth: auth, socketCounters: counters, routes: routes.table)
     return (app, runtime)
+}
+
+/// The configured database, migrated (`serve`, `migrate` and `seed` all start here).
+public func openStore(_ settings: Settings) async throws -> any ChatStore {
+    let store = try SQLiteStore(path: settings.databasePath)
+    try await store.migrate()
+    return store
+}
+
+/// The admin from the settings and the demo users, created if missing.
+@discardableResult
+public func seedAccounts(
+    store: any ChatStore, settings: Settings, passwords: PasswordHasher, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+) async throws -> Seeder.Outcome {
+    try await Seeder(store: store, passwords: passwords, logger: logger, now: now).seed(
+        admin: settings.adminPhone.map { Seeder.Admin(phone: $0, password: settings.adminPassword ?? "") },
+        demoUsers: settings.seedDemoUsers)
 }
 
 private func makeSender(_ settings: Settings, logger: Logger) -> any OTPSender {

@@ -4,7 +4,6 @@ import Hummingbird
 import Logging
 import SwiftChatCore
 import SwiftChatServer
-import SwiftChatSQLite
 
 @main
 struct SwiftChatCommand: AsyncParsableCommand {
@@ -65,8 +64,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.load()
-        let store = try SQLiteStore(path: settings.databasePath)
-        try await store.migrate()
+        _ = try await openStore(settings)
         print("database migrated: \(settings.databasePath)")
     }
 }
@@ -80,11 +78,9 @@ struct Seed: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.load()
-        let store = try SQLiteStore(path: settings.databasePath)
-        try await store.migrate()
-        let outcome = try await Seeder(store: store, passwords: PasswordHasher(cost: settings.bcryptCost), logger: makeLogger(settings)).seed(
-            admin: settings.adminPhone.map { Seeder.Admin(phone: $0, password: settings.adminPassword ?? "") },
-            demoUsers: settings.seedDemoUsers)
+        let outcome = try await seedAccounts(
+            store: try await openStore(settings), settings: settings, passwords: PasswordHasher(cost: settings.bcryptCost),
+            logger: makeLogger(settings))
         print("admin created: \(outcome.adminCreated), demo users created: \(outcome.demoUsersCreated)")
     }
 }
