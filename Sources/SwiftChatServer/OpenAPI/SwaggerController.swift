@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import SwiftChatCore
 
@@ -19,14 +20,16 @@ struct SwaggerController {
     let maxMessageLength: Int
 
     func register(on routes: APIRoutes<AppRequestContext>) {
+        let page = self.page
+        let rendered = RenderedDocument { OpenAPIDocument.build(from: table, maxMessageLength: maxMessageLength) }
         routes.on(.get, "/swagger/", doc: Docs.swaggerUI) { _, _ in
             Self.text(page, mediaType: "text/html; charset=utf-8")
         }
         routes.on(.get, "/swagger.json/", doc: Docs.swaggerJSON) { _, _ in
-            .json(document)
+            Self.text(rendered.json, mediaType: "application/json")
         }
         routes.on(.get, "/swagger.yaml/", doc: Docs.swaggerYAML) { _, _ in
-            Self.text(document.yaml, mediaType: "application/yaml; charset=utf-8")
+            Self.text(rendered.yaml, mediaType: "application/yaml; charset=utf-8")
         }
         if let localUIDirectory {
             routes.on(.get, "/swagger/{asset}", slashOptional: true, doc: Docs.swaggerAsset) { _, context in
@@ -42,7 +45,6 @@ struct SwaggerController {
         }
     }
 
-    var document: JSONValue { OpenAPIDocument.build(from: table, maxMessageLength: maxMessageLength) }
 
     var page: String {
         func tag(_ file: String) -> (url: String, integrity: String) {
@@ -77,5 +79,29 @@ struct SwaggerController {
         var buffer = ByteBuffer()
         buffer.writeString(text)
         return Response(status: .ok, headers: [.contentType: mediaType], body: .init(byteBuffer: buffer))
+    }
+}
+
+/// The document rendered once, at the first request: by then every route is registered, and
+/// the table does not change while the server runs.
+final class RenderedDocument: Sendable {
+    private let build: @Sendable () -> JSONValue
+    private let cache = Mutex<(json: String, yaml: String)?>(nil)
+
+    init(_ build: @escaping @Sendable () -> JSONValue) {
+        self.build = build
+    }
+
+    var json: String { rendered.json }
+    var yaml: String { rendered.yaml }
+
+    private var rendered: (json: String, yaml: String) {
+        cache.withLock { cached in
+            if let cached { return cached }
+            let document = build()
+            let rendered = (json: document.serialized, yaml: document.yaml)
+            cached = rendered
+            return rendered
+        }
     }
 }
