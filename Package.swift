@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Domain types, rules (services) and the ports the backends implement.
@@ -47,12 +48,40 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The production store: PostgreSQL through PostgresNIO.
+        .target(
+            name: "SwiftChatPostgres",
+            dependencies: [
+                "SwiftChatCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A small Redis client (RESP over SwiftNIO): commands, PUBLISH and SUBSCRIBE.
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The cross-process broker: publications through Redis pub/sub.
+        .target(
+            name: "SwiftChatRedis",
+            dependencies: ["SwiftChatCore", "RedisClient"],
+            swiftSettings: swiftSettings
+        ),
         // HTTP + WebSocket server, configuration and the composition root.
         .target(
             name: "SwiftChatServer",
             dependencies: [
                 "SwiftChatCore",
                 "SwiftChatSQLite",
+                "SwiftChatPostgres",
+                "SwiftChatRedis",
+                "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,6 +93,7 @@ let package = Package(
             name: "swiftchat",
             dependencies: [
                 "SwiftChatServer",
+                "SwiftChatPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -86,8 +116,12 @@ let package = Package(
             dependencies: [
                 "SwiftChatCore",
                 "SwiftChatSQLite",
+                "SwiftChatPostgres",
+                "SwiftChatRedis",
+                "RedisClient",
                 "SwiftChatServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             swiftSettings: swiftSettings

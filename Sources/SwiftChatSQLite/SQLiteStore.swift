@@ -26,6 +26,10 @@ public final class SQLiteStore: ChatStore {
         try SQLiteSchema.migrator.migrate(pool)
     }
 
+    public func close() async {
+        try? pool.close()
+    }
+
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
@@ -51,11 +55,6 @@ public final class SQLiteStore: ChatStore {
     // Synchronous on purpose (see `write`); from a synchronous function GRDB's blocking form is chosen.
     private func writeHere<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
     private func readHere<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
-}
-
-enum Micros {
-    static func from(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
-    static func date(_ value: Int64) -> Date { Date(timeIntervalSince1970: Double(value) / 1_000_000) }
 }
 
 /// Prepared statements kept per connection, for the fixed SQL of the hot paths: preparing

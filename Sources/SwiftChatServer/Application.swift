@@ -6,6 +6,8 @@ import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 import SwiftChatCore
+import SwiftChatPostgres
+import SwiftChatRedis
 import SwiftChatSQLite
 
 /// What a running server is made of, for the CLI and for tests that look inside.
@@ -19,6 +21,12 @@ public struct AppRuntime: Sendable {
     let routes: RouteTable
 
     public var openSockets: Int { socketCounters.open }
+
+    /// Releases database and broker connections once the application has stopped.
+    public func shutdown() async {
+        await (broker as? RedisBroker)?.close()
+        await store.close()
+    }
     public var socketsClosedForOverflow: Int { socketCounters.closedForOverflow }
 }
 
@@ -27,14 +35,9 @@ public struct AppRuntime: Sendable {
 public func buildApplication(
     settings: Settings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
 ) async throws -> (some ApplicationProtocol, AppRuntime) {
-    let store = try await openStore(settings)
+    let store = try await openStore(settings, logger: logger)
     let fanout = LocalFanout(logger: logger, render: NotificationSocketHandler.render)
-    let broker: any Broker = InProcessBroker(subscribers: fanout)
-    if settings.role != .all && !broker.reachesOtherProcesses {
-        throw ConfigurationError(
-            "SWIFTCHAT_ROLE",
-            "--role \(settings.role.rawValue) needs a cross-process broker so that web and ws processes can reach each other; the in-process broker only supports --role all")
-    }
+    let broker = await makeBroker(settings, subscribers: fanout, logger: logger)
 
     let secret = try settings.secretKey ?? SecretKeyFile.loadOrCreate(besideDatabase: settings.databasePath, logger: logger)
     let passwords = PasswordHasher(cost: settings.bcryptCost)
@@ -113,21 +116,47 @@ public func buildApplication(
                 responder: responder, webSocketResponder: webSocketResponder, configuration: .init(ws: webSocketConfiguration)),
             gate: gate)
     }
+    var services: [any Service] = [HousekeepingService(store: store, auth: auth, logger: logger, now: now)]
+    if let redis = broker as? RedisBroker {
+        services.append(BrokerConnectionService(broker: redis))
+    }
     let app = Application(
         router: routes.router,
         server: server,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "SwiftChat"),
-        services: [HousekeepingService(store: store, auth: auth, logger: logger, now: now)],
+        services: services,
         logger: logger)
     let runtime = AppRuntime(settings: settings, store: store, broker: broker, auth: auth, socketCounters: counters, routes: routes.table)
     return (app, runtime)
 }
 
-/// The configured database, migrated (`serve`, `migrate` and `seed` all start here).
-public func openStore(_ settings: Settings) async throws -> any ChatStore {
-    let store = try SQLiteStore(path: settings.databasePath)
-    try await store.migrate()
+/// The configured database (PostgreSQL when `DATABASE_URL` is set, else the SQLite file),
+/// migrated (`serve`, `migrate`, `seed` and `move-data` all start here).
+public func openStore(_ settings: Settings, logger: Logger) async throws -> any ChatStore {
+    let store: any ChatStore
+    if let url = settings.databaseURL {
+        store = PostgresStore(url: url, maximumConnections: settings.databaseConnections, logger: logger)
+    } else {
+        store = try SQLiteStore(path: settings.databasePath)
+    }
+    do {
+        try await store.migrate()
+    } catch {
+        await store.close()
+        throw error
+    }
     return store
+}
+
+/// Redis when `REDIS_URL` is set, else the in-process broker. The first connections are made
+/// here, so that a socket accepted right after start already hears publications of other
+/// processes; if Redis is down, the server starts anyway and the broker keeps trying.
+func makeBroker(_ settings: Settings, subscribers: LocalFanout, logger: Logger) async -> any Broker {
+    guard let endpoint = settings.redisEndpoint else { return InProcessBroker(subscribers: subscribers) }
+    let broker = RedisBroker(
+        endpoint: endpoint, channel: settings.redisChannel, listens: settings.role.servesWebSocket, subscribers: subscribers, logger: logger)
+    await broker.connect()
+    return broker
 }
 
 /// The admin from the settings and the demo users, created if missing.
@@ -171,6 +200,15 @@ struct HealthController {
                 return .json(.object([("status", .string("unavailable"))]), status: .serviceUnavailable)
             }
         }
+    }
+}
+
+/// Keeps the Redis connections up while the application runs.
+struct BrokerConnectionService: Service {
+    let broker: RedisBroker
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await broker.run() }
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import SwiftChatCore
+import SwiftChatPostgres
 import SwiftChatServer
 
 @main
@@ -10,7 +11,7 @@ struct SwiftChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftchat",
         abstract: "A chat backend in one binary: OTP login, JWT, interests, chat messages and a notification WebSocket.",
-        subcommands: [Serve.self, Migrate.self, Seed.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, MoveData.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -46,9 +47,10 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger(settings)
         raiseOpenFileLimit()
         do {
-            let (app, _) = try await buildApplication(settings: settings, logger: logger)
+            let (app, runtime) = try await buildApplication(settings: settings, logger: logger)
             // Application.runService installs the SIGINT / SIGTERM handlers and shuts down gracefully.
             try await app.runService()
+            await runtime.shutdown()
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
@@ -64,8 +66,9 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.load()
-        _ = try await openStore(settings)
-        print("database migrated: \(settings.databasePath)")
+        let store = try await openStore(settings, logger: makeLogger(settings))
+        await store.close()
+        print("database migrated: \(settings.databaseURL.map(String.init(describing:)) ?? settings.databasePath)")
     }
 }
 
@@ -78,10 +81,54 @@ struct Seed: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.load()
+        let store = try await openStore(settings, logger: makeLogger(settings))
         let outcome = try await seedAccounts(
-            store: try await openStore(settings), settings: settings, passwords: PasswordHasher(cost: settings.bcryptCost),
-            logger: makeLogger(settings))
+            store: store, settings: settings, passwords: PasswordHasher(cost: settings.bcryptCost), logger: makeLogger(settings))
+        await store.close()
         print("admin created: \(outcome.adminCreated), demo users created: \(outcome.demoUsersCreated)")
+    }
+}
+
+struct MoveData: AsyncParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "move-data",
+            abstract: "Copy a single-binary install's SQLite database (DATABASE_NAME) into an empty PostgreSQL database, then check the copy.",
+            discussion: """
+                Stop the server first. The target is migrated, must hold no rows, and receives every user, interest, \
+                chat message and pending OTP code with its id; the copy is then compared with the source row by row. \
+                The SQLite file is left untouched. Afterwards start the server with DATABASE_URL set to the target.
+                """)
+    }
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("The PostgreSQL URL to copy into.", valueName: "postgres-url"))
+    var target: String
+
+    @OptionGroup var options: SettingsOptions
+
+    func run() async throws {
+        var settings = try options.load()
+        let logger = makeLogger(settings)
+        let url: PostgresURL
+        do {
+            url = try PostgresURL(target)
+        } catch {
+            throw ValidationError("--to: \(error)")
+        }
+        settings.databaseURL = nil
+        let source = try await openStore(settings, logger: logger)
+        settings.databaseURL = url
+        let destination = try await openStore(settings, logger: logger)
+        do {
+            let counts = try await DataMover(from: source, to: destination).move()
+            print("moved \(counts) from \(settings.databasePath) to \(url); the copy matches the source")
+        } catch {
+            await destination.close()
+            await source.close()
+            throw error
+        }
+        await destination.close()
+        await source.close()
     }
 }
 

@@ -3,18 +3,23 @@ import Testing
 @testable import SwiftChatServer
 
 /// `--role` mirrors the original's two containers (web and channels); the in-process broker
-/// cannot connect separate processes, so only `all` may run with it.
+/// cannot connect separate processes, so the split roles need Redis, and a shared secret key.
 @Suite struct RoleTests {
     @Test(arguments: ["web", "ws"])
-    func splitRolesNeedACrossProcessBroker(role: String) async throws {
+    func splitRolesNeedRedis(role: String) async throws {
         try await withTemporaryDirectory { folder in
-            let settings = try testSettings(folder: folder, environment: ["SWIFTCHAT_ROLE": role])
-            do {
-                _ = try await buildApplication(settings: settings, logger: testLogger)
-                Issue.record("--role \(role) started on the in-process broker")
-            } catch let error as ConfigurationError {
-                #expect(error.description.contains("SWIFTCHAT_ROLE"))
-                #expect(error.description.contains("cross-process broker"))
+            #expect {
+                try testSettings(folder: folder, environment: ["SWIFTCHAT_ROLE": role])
+            } throws: { error in
+                "\(error)".contains("SWIFTCHAT_ROLE") && "\(error)".contains("needs REDIS_URL")
+            }
+            #expect {
+                try testSettings(folder: folder, environment: ["SWIFTCHAT_ROLE": role, "REDIS_URL": "redis://127.0.0.1:6379", "SECRET_KEY": ""])
+            } throws: { error in
+                "\(error)".contains("SECRET_KEY") && "\(error)".contains("every process")
+            }
+            #expect(throws: Never.self) {
+                try testSettings(folder: folder, environment: ["SWIFTCHAT_ROLE": role, "REDIS_URL": "redis://127.0.0.1:6379"])
             }
         }
     }

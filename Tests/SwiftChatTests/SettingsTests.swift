@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import RedisClient
+import SwiftChatPostgres
 @testable import SwiftChatServer
 
 /// Settings: precedence, validation with clear messages, and the help text.
@@ -140,5 +142,46 @@ struct SettingsTests {
         #expect(SettingsTable.spec(named: "SWIFTCHAT_OTP_MAX_ATTEMPTS")?.flag == "--otp-max-attempts")
         #expect(SettingsTable.spec(named: "SECRET_KEY")?.flag == "--secret-key")
         #expect(Set(SettingsTable.all.map(\.flag)).count == SettingsTable.all.count)
+    }
+}
+
+/// `DATABASE_URL` and `REDIS_URL`: the libpq and redis URL forms, and clear refusals.
+@Suite struct BackendSettingsTests {
+    @Test func aPostgresURLIsReadLikeLibpqReadsIt() throws {
+        let url = try PostgresURL("postgresql://chat%40app:p%2Fss@db.internal:6543/chat?sslmode=require&options=-c%20search_path%3Dtenant%20-cstatement_timeout%3D5s")
+        #expect(url.username == "chat@app")
+        #expect(url.password == "p/ss")
+        #expect(url.host == "db.internal")
+        #expect(url.port == 6543)
+        #expect(url.database == "chat")
+        #expect(url.sslMode == .require)
+        #expect(url.settings.map { "\($0.0)=\($0.1)" } == ["search_path=tenant", "statement_timeout=5s"])
+        #expect(!url.description.contains("p/ss") && !url.description.contains("p%2Fss"), "logs never show the password")
+        let plain = try PostgresURL("postgres://chat@localhost/chat")
+        #expect(plain.port == 5432 && plain.sslMode == .prefer && plain.password == nil)
+    }
+
+    @Test(arguments: [
+        ("mysql://u@h/db", "scheme"), ("postgres://h/db", "user name"), ("postgres://u@h", "database name"),
+        ("postgres://u@h/db?sslmode=maybe", "sslmode"), ("postgres://u@h/db?timeout=5", "unknown parameter timeout"),
+        ("postgres://u@h/db?options=search_path", "-c name=value"),
+    ])
+    func aBadDatabaseURLStopsStartupNamingTheSetting(url: String, problem: String) throws {
+        #expect {
+            try Settings.load(environment: ["DATABASE_URL": url], readEnvFile: false)
+        } throws: { error in
+            "\(error)".contains("DATABASE_URL") && "\(error)".contains(problem)
+        }
+    }
+
+    @Test func aBadRedisURLStopsStartupNamingTheSetting() throws {
+        #expect {
+            try Settings.load(environment: ["REDIS_URL": "rediss://cache:6380"], readEnvFile: false)
+        } throws: { error in
+            "\(error)".contains("REDIS_URL") && "\(error)".contains("TLS")
+        }
+        let settings = try Settings.load(environment: ["REDIS_URL": "redis://:secret@cache:6380/2"], readEnvFile: false)
+        #expect(settings.redisEndpoint == RedisEndpoint(host: "cache", port: 6380, password: "secret", database: 2))
+        #expect(settings.databaseURL == nil, "unset, the SQLite file is used")
     }
 }

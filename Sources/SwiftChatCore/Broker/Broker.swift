@@ -75,6 +75,14 @@ public final class DeliveryCounters: Sendable {
         public var subscriptions = 0
         public var delivered = 0
         public var overflowed = 0
+        /// Publications handed to a cross-process broker (Redis), and those it could not take.
+        public var published = 0
+        public var publishFailures = 0
+        /// Publications that arrived from the cross-process broker, and those that could not be read.
+        public var received = 0
+        public var malformed = 0
+        /// Failed attempts to reach the cross-process broker.
+        public var connectionFailures = 0
     }
 
     private let state = Mutex(Snapshot())

@@ -63,10 +63,65 @@ public protocol ChatMessageStore: Sendable {
     func createMessage(in interest: InterestID, by user: UserID, text: String, at date: Date) async throws -> ChatMessage
 }
 
+/// Whole tables in id order, ids kept: how `swiftchat move-data` copies an install from one
+/// database to another.
+public protocol StoreTransfer: Sendable {
+    /// Rows per table, to compare a copy with its source.
+    func tableCounts() async throws -> TableCounts
+    func users(after id: UserID, limit: Int) async throws -> [User]
+    func interests(after id: InterestID, limit: Int) async throws -> [Interest]
+    func messages(after id: ChatMessageID, limit: Int) async throws -> [ChatMessage]
+    func allPendingOTPs() async throws -> [PendingOTP]
+    /// Inserts rows with their ids as given (the target must not hold them yet).
+    func importUsers(_ users: [User]) async throws
+    func importInterests(_ interests: [Interest]) async throws
+    func importMessages(_ messages: [ChatMessage]) async throws
+    func importPendingOTPs(_ otps: [PendingOTP]) async throws
+    /// The largest id each table ever handed out, deleted rows included.
+    func idWatermarks() async throws -> IDWatermarks
+    /// Moves id generators past `watermarks` and the imported ids, so that no id is handed out
+    /// twice: a token of a deleted user must never name a new one.
+    func finishImport(watermarks: IDWatermarks) async throws
+}
+
+public struct IDWatermarks: Sendable, Equatable {
+    public var users: UserID
+    public var interests: InterestID
+    public var messages: ChatMessageID
+
+    public init(users: UserID, interests: InterestID, messages: ChatMessageID) {
+        self.users = users
+        self.interests = interests
+        self.messages = messages
+    }
+}
+
+public struct TableCounts: Sendable, Equatable, CustomStringConvertible {
+    public var users: Int
+    public var pendingOTPs: Int
+    public var interests: Int
+    public var messages: Int
+
+    public init(users: Int, pendingOTPs: Int, interests: Int, messages: Int) {
+        self.users = users
+        self.pendingOTPs = pendingOTPs
+        self.interests = interests
+        self.messages = messages
+    }
+
+    public var isEmpty: Bool { users == 0 && pendingOTPs == 0 && interests == 0 && messages == 0 }
+
+    public var description: String {
+        "\(users) users, \(interests) interests, \(messages) chat messages, \(pendingOTPs) pending OTP codes"
+    }
+}
+
 /// Everything the services need from a database.
-public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore {
-    /// Creates or upgrades the schema.
+public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, StoreTransfer {
+    /// Creates or upgrades the schema. Safe to run from several processes at once.
     func migrate() async throws
     /// Answers only when the database does (the health route).
     func ping() async throws
+    /// Releases connections; the store is not used afterwards.
+    func close() async
 }

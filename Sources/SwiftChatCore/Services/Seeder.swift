@@ -60,9 +60,13 @@ public struct Seeder: Sendable {
             }
             return false
         }
-        _ = try await store.createUser(NewUser(
-            phoneNumber: admin.phone.e164, firstName: "admin", lastName: "admin",
-            passwordHash: await passwords.hash(admin.password), isStaff: true, isSuperuser: true), at: now())
+        do {
+            _ = try await store.createUser(NewUser(
+                phoneNumber: admin.phone.e164, firstName: "admin", lastName: "admin",
+                passwordHash: await passwords.hash(admin.password), isStaff: true, isSuperuser: true), at: now())
+        } catch StoreError.conflict {
+            return false  // another instance created it at the same moment
+        }
         logger.info("admin created", metadata: ["phone": "\(admin.phone)"])
         return true
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import RedisClient
 import SwiftChatCore
+import SwiftChatPostgres
 
 /// A setting with a bad value; startup stops with this message, which names the variable.
 public struct ConfigurationError: Error, CustomStringConvertible {
@@ -40,6 +42,12 @@ public struct Settings: Sendable {
     public var corsAllowedOrigins: [String]
     public var csrfTrustedOrigins: [String]
     public var databasePath: String
+    /// nil: the SQLite file at `databasePath`.
+    public var databaseURL: PostgresURL?
+    public var databaseConnections: Int
+    /// nil: the in-process broker.
+    public var redisEndpoint: RedisEndpoint?
+    public var redisChannel: String
     public var adminPhone: PhoneNumber?
     public var adminPassword: String?
     public var seedDemoUsers: Bool
@@ -99,6 +107,26 @@ public struct Settings: Sendable {
         csrfTrustedOrigins = try s.list("CSRF_TRUSTED_ORIGINS", separator: " ").map { try Self.origin($0, name: "CSRF_TRUSTED_ORIGINS") }
         databasePath = s.value("DATABASE_NAME") ?? "data/swiftchat.sqlite3"
         if databasePath.isEmpty { throw ConfigurationError("DATABASE_NAME", "must not be empty") }
+        do {
+            databaseURL = try s.value("DATABASE_URL").flatMap { $0.isEmpty ? nil : try PostgresURL($0) }
+        } catch {
+            throw ConfigurationError("DATABASE_URL", "\(error)")
+        }
+        databaseConnections = try s.integer("SWIFTCHAT_DATABASE_CONNECTIONS", in: 1...1000)
+        do {
+            redisEndpoint = try s.value("REDIS_URL").flatMap { $0.isEmpty ? nil : try RedisEndpoint(url: $0) }
+        } catch {
+            throw ConfigurationError("REDIS_URL", "\(error)")
+        }
+        redisChannel = s.value("SWIFTCHAT_REDIS_CHANNEL") ?? ""
+        if redisChannel.isEmpty { throw ConfigurationError("SWIFTCHAT_REDIS_CHANNEL", "must not be empty") }
+        if role != .all && redisEndpoint == nil {
+            throw ConfigurationError(
+                "SWIFTCHAT_ROLE", "--role \(role.rawValue) needs REDIS_URL, so that web and ws processes reach each other's sockets")
+        }
+        if role != .all && secretKey == nil {
+            throw ConfigurationError("SECRET_KEY", "must be set with --role \(role.rawValue): every process of a deployment signs and checks tokens with it")
+        }
 
         let adminPhoneText = s.value("PROJECT_ADMIN_DETAIL") ?? (devMode ? "+911234567891" : nil)
         adminPassword = s.value("PROJECT_ADMIN_DEFAULT_SECRET") ?? (devMode ? "@admin" : nil)

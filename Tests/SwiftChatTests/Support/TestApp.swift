@@ -57,9 +57,32 @@ func withApp(
     _ body: @escaping @Sendable (any TestClientProtocol, AppRuntime) async throws -> Void
 ) async throws {
     try await withTemporaryDirectory { folder in
-        let settings = try testSettings(folder: folder, environment: environment)
-        let (app, runtime) = try await buildApplication(settings: settings, logger: testLogger, now: clock?.function ?? Date.init)
-        try await app.test(mode) { client in try await body(client, runtime) }
+        try await withAppBackends(environment) { environment in
+            let settings = try testSettings(folder: folder, environment: environment)
+            let (app, runtime) = try await buildApplication(settings: settings, logger: testLogger, now: clock?.function ?? Date.init)
+            do {
+                try await app.test(mode) { client in try await body(client, runtime) }
+            } catch {
+                await runtime.shutdown()
+                throw error
+            }
+            await runtime.shutdown()
+        }
+    }
+}
+
+/// With `SWIFTCHAT_TEST_APP_BACKENDS=production`, every app a test builds runs on PostgreSQL (a
+/// schema of its own) and Redis (a channel of its own) instead of SQLite and the in-process
+/// broker: the whole suite, on the production backends. A test's own settings win.
+private func withAppBackends(_ environment: [String: String], _ body: ([String: String]) async throws -> Void) async throws {
+    guard TestBackends.appsRunOnProduction else { return try await body(environment) }
+    try await withStorePlace(.postgres) { place in
+        var production = ["DATABASE_URL": place.databaseURL ?? ""]
+        if let redis = TestBackends.redisURL {
+            production["REDIS_URL"] = redis
+            production["SWIFTCHAT_REDIS_CHANNEL"] = "swiftchat-test:\(UUID().uuidString)"
+        }
+        try await body(production.merging(environment) { $1 })
     }
 }
 

@@ -1,0 +1,135 @@
+import Foundation
+import PostgresNIO
+import SwiftChatCore
+
+extension PostgresStore {
+    static let interestColumns = "id, sent_by_id, sent_to_id, is_accepted, created_at"
+
+    public func interest(id: InterestID) async throws -> Interest? {
+        try await read { try await $0.first("SELECT \(unescaped: Self.interestColumns) FROM interests WHERE id = \(id)", logger: $1) { try $0.interest() } }
+    }
+
+    public func interest(between a: UserID, and b: UserID) async throws -> Interest? {
+        try await read {
+            try await $0.first("""
+                SELECT \(unescaped: Self.interestColumns) FROM interests
+                WHERE LEAST(sent_by_id, sent_to_id) = \(min(a, b)) AND GREATEST(sent_by_id, sent_to_id) = \(max(a, b))
+                """, logger: $1) { try $0.interest() }
+        }
+    }
+
+    public func interests(of user: UserID, filter: InterestFilter) async throws -> [InterestView] {
+        var binds = PostgresBindings()
+        binds.append(user)
+        var sql = """
+            SELECT i.id, i.sent_by_id, i.sent_to_id, i.is_accepted, i.created_at,
+                   u.id, u.phone_number, u.email, u.first_name, u.last_name, u.password, u.is_active, u.is_staff,
+                   u.is_superuser, u.date_joined
+            FROM interests i
+            JOIN users u ON u.id = CASE WHEN i.sent_by_id = $1 THEN i.sent_to_id ELSE i.sent_by_id END
+            JOIN users sb ON sb.id = i.sent_by_id
+            JOIN users st ON st.id = i.sent_to_id
+            WHERE (i.sent_by_id = $1 OR i.sent_to_id = $1)
+            """
+        if let accepted = filter.isAccepted {
+            binds.append(accepted)
+            sql += " AND i.is_accepted = $\(binds.count)"
+        }
+        for term in filter.searchTerms {
+            // DRF's SearchFilter: case-insensitive containment, on either party's first name.
+            binds.append(term)
+            sql += " AND (strpos(lower(sb.first_name), lower($\(binds.count))) > 0 OR strpos(lower(st.first_name), lower($\(binds.count))) > 0)"
+        }
+        sql += " ORDER BY " + Self.orderClause(filter.ordering, table: "i")
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        return try await read {
+            try await $0.all(query, logger: $1) { InterestView(interest: try $0.interest(), otherUser: try $0.user()) }
+        }
+    }
+
+    public func interests(involving user: UserID) async throws -> [Interest] {
+        try await read {
+            try await $0.all(
+                "SELECT \(unescaped: Self.interestColumns) FROM interests WHERE sent_by_id = \(user) OR sent_to_id = \(user) ORDER BY id",
+                logger: $1) { try $0.interest() }
+        }
+    }
+
+    public func createInterest(from sender: UserID, to recipient: UserID, at date: Date) async throws -> Interest {
+        try await write {
+            try await $0.first("""
+                INSERT INTO interests (sent_by_id, sent_to_id, is_accepted, created_at) VALUES (\(sender), \(recipient), FALSE, \(Timestamp(date)))
+                RETURNING \(unescaped: Self.interestColumns)
+                """, logger: $1) { try $0.interest() }
+        }.orThrow()
+    }
+
+    public func acceptInterest(id: InterestID) async throws -> Interest? {
+        try await write {
+            try await $0.first("UPDATE interests SET is_accepted = TRUE WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: $1) {
+                try $0.interest()
+            }
+        }
+    }
+
+    public func deleteInterest(id: InterestID) async throws -> Interest? {
+        try await write {
+            try await $0.first("DELETE FROM interests WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: $1) { try $0.interest() }
+        }
+    }
+
+    static func orderClause(_ ordering: ListOrdering?, table: String) -> String {
+        switch ordering ?? .id {
+        case .id: "\(table).id"
+        case .idDescending: "\(table).id DESC"
+        case .createdAt: "\(table).created_at, \(table).id"
+        case .createdAtDescending: "\(table).created_at DESC, \(table).id DESC"
+        }
+    }
+}
+
+extension PostgresStore {
+    static let messageColumns = "id, interest_id, user_id, message, created_at"
+
+    public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {
+        try await read {
+            try await $0.all("""
+                SELECT \(unescaped: Self.messageColumns) FROM chat_messages m WHERE interest_id = \(interest)
+                ORDER BY \(unescaped: Self.orderClause(ordering, table: "m"))
+                """, logger: $1) { try $0.message() }
+        }
+    }
+
+    public func message(id: ChatMessageID) async throws -> ChatMessage? {
+        try await read { try await $0.first("SELECT \(unescaped: Self.messageColumns) FROM chat_messages WHERE id = \(id)", logger: $1) { try $0.message() } }
+    }
+
+    public func createMessage(in interest: InterestID, by user: UserID, text: String, at date: Date) async throws -> ChatMessage {
+        try await write {
+            try await $0.first("""
+                INSERT INTO chat_messages (interest_id, user_id, message, created_at) VALUES (\(interest), \(user), \(text), \(Timestamp(date)))
+                RETURNING \(unescaped: Self.messageColumns)
+                """, logger: $1) { try $0.message() }
+        }.orThrow()
+    }
+}
+
+extension RowReader {
+    mutating func interest() throws -> Interest {
+        Interest(id: try next(), sentBy: try next(), sentTo: try next(), isAccepted: try next(), createdAt: try next(Timestamp.self).date)
+    }
+
+    mutating func message() throws -> ChatMessage {
+        ChatMessage(id: try next(), interestID: try next(), userID: try next(), message: try next(), createdAt: try next(Timestamp.self).date)
+    }
+}
+
+/// An INSERT … RETURNING always returns its row; nil here means the server broke that promise.
+struct MissingReturnedRow: Error {}
+
+extension Optional {
+    func orThrow() throws -> Wrapped {
+        guard let self else { throw MissingReturnedRow() }
+        return self
+    }
+}

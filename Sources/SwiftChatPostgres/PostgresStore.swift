@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import SwiftChatCore
+
+/// The production store: PostgreSQL through PostgresNIO's connection pool. Same tables, same
+/// answers as the SQLite store; the shared conformance tests hold both to that.
+public final class PostgresStore: ChatStore {
+    let client: PostgresClient
+    let logger: Logger
+    /// The pool works only while `run()` does; the store owns that task so that every command
+    /// (serve, migrate, seed, move-data) gets a working store from `init` alone.
+    private let runner: Task<Void, Never>
+
+    public init(url: PostgresURL, maximumConnections: Int = 20, logger: Logger) {
+        var configuration = url.clientConfiguration()
+        configuration.options.maximumConnections = maximumConnections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    public func migrate() async throws {
+        try await PostgresSchema.migrate(client, logger: logger)
+    }
+
+    public func ping() async throws {
+        try await read { try await $0.run("SELECT 1", logger: $1) }
+    }
+
+    // MARK: Running statements
+
+    /// Runs reads on a pooled connection.
+    func read<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in try await body(connection, logger) }
+    }
+
+    /// Runs one write statement, turning constraint failures into `StoreError`s.
+    func write<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection, logger) }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Runs several statements as one transaction.
+    func transaction<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    static func storeError(_ error: any Error) -> any Error {
+        if let failed = error as? PostgresTransactionError, let cause = failed.closureError ?? failed.commitError ?? failed.beginError {
+            return storeError(cause)
+        }
+        switch (error as? PSQLError)?.serverInfo?[.sqlState] {
+        case "23505": return StoreError.conflict  // unique_violation
+        case "23503": return StoreError.missingReference  // foreign_key_violation
+        default: return error
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Every row of the result, each read by `map`.
+    func all<T>(_ query: PostgresQuery, logger: Logger, _ map: (inout RowReader) throws -> T) async throws -> [T] {
+        var results: [T] = []
+        for try await row in try await self.query(query, logger: logger) {
+            var reader = RowReader(row)
+            results.append(try map(&reader))
+        }
+        return results
+    }
+
+    /// The first row of the result, if any.
+    func first<T>(_ query: PostgresQuery, logger: Logger, _ map: (inout RowReader) throws -> T) async throws -> T? {
+        try await all(query, logger: logger, map).first
+    }
+
+    /// Runs a statement whose rows (if any) are not needed.
+    func run(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
+    }
+}
+
+/// Reads the columns of a row in select order, so that a column list and its reader are
+/// written side by side.
+struct RowReader {
+    private let cells: PostgresRandomAccessRow
+    private var index = 0
+
+    init(_ row: PostgresRow) {
+        cells = row.makeRandomAccess()
+    }
+
+    mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
+        defer { index += 1 }
+        return try cells[index].decode(T.self)
+    }
+}
+
+/// A `timestamptz` carried as exact microseconds. PostgresNIO's own `Date` coding truncates
+/// instead of rounding, which would move a time by a microsecond on the way in.
+struct Timestamp: PostgresNonThrowingEncodable, PostgresDecodable {
+    /// PostgreSQL counts from 2000-01-01.
+    private static let postgresEpoch: Int64 = 946_684_800_000_000
+    let microsSince1970: Int64
+
+    init(_ date: Date) {
+        microsSince1970 = Micros.from(date)
+    }
+
+    var date: Date { Micros.date(microsSince1970) }
+
+    static var psqlType: PostgresDataType { .timestamptz }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        buffer.writeInteger(microsSince1970 - Self.postgresEpoch)
+    }
+
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat, context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        guard type == .timestamptz, format == .binary, buffer.readableBytes == 8, let value = buffer.readInteger(as: Int64.self) else {
+            throw PostgresDecodingError.Code.typeMismatch
+        }
+        microsSince1970 = value + Self.postgresEpoch
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import SwiftChatCore
+
+/// Publications on the wire between processes: small JSON documents with a version, so that
+/// processes of two releases running side by side during an upgrade skip what they cannot read.
+enum PublicationCodec {
+    private struct Wire: Codable {
+        var v: Int
+        var event: String
+        var interest: Int64
+        var message: Int64?
+        var topics: [String]
+    }
+
+    static let version = 1
+
+    static func encode(_ publication: Publication) -> [UInt8] {
+        let wire: Wire = switch publication.event {
+        case .interestChanged(let interest):
+            Wire(v: version, event: "interest", interest: interest, message: nil, topics: publication.topics.map(\.name))
+        case .chatMessagePosted(let interest, let message):
+            Wire(v: version, event: "chat", interest: interest, message: message, topics: publication.topics.map(\.name))
+        }
+        // Encoding plain strings and integers cannot fail.
+        return Array((try? JSONEncoder().encode(wire)) ?? Data())
+    }
+
+    /// nil for anything that is not a publication of this version.
+    static func decode(_ bytes: [UInt8]) -> Publication? {
+        guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(bytes)), wire.v == version else { return nil }
+        let event: ChatEvent
+        switch (wire.event, wire.message) {
+        case ("interest", nil): event = .interestChanged(wire.interest)
+        case ("chat", let message?): event = .chatMessagePosted(interest: wire.interest, message: message)
+        default: return nil
+        }
+        return Publication(event: event, topics: wire.topics.map(Topic.init(name:)))
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import Logging
+import Testing
+@testable import RedisClient
+@testable import SwiftChatCore
+@testable import SwiftChatRedis
+@testable import SwiftChatServer
+
+/// Which brokers the broker conformance tests run on: the in-process one always, Redis when
+/// `SWIFTCHAT_TEST_REDIS_URL` is set (or required).
+enum BrokerBackend: String, Sendable, CustomTestStringConvertible {
+    case inProcess, redis
+
+    static var available: [BrokerBackend] { TestBackends.redisURL == nil && !TestBackends.required ? [.inProcess] : [.inProcess, .redis] }
+
+    var testDescription: String { rawValue }
+}
+
+/// A broker of `backend` with a recording fan-out; for Redis, on a channel of its own and with
+/// its connection loop running. `makePeer` builds another broker on the same channel, as
+/// another process would hold.
+func withBroker(
+    _ backend: BrokerBackend,
+    _ body: (any Broker, _ makePeer: () async throws -> (any Broker)?) async throws -> Void
+) async throws {
+    func fanout() -> LocalFanout { LocalFanout(logger: testLogger, render: NotificationSocketHandler.render) }
+    switch backend {
+    case .inProcess:
+        try await body(InProcessBroker(subscribers: fanout())) { nil }
+    case .redis:
+        let endpoint = try RedisEndpoint(url: try #require(TestBackends.redisURL, "SWIFTCHAT_TEST_REDIS_URL"))
+        let channel = "swiftchat-test:\(UUID().uuidString)"
+        var brokers: [RedisBroker] = []
+        func make() async -> RedisBroker {
+            let broker = RedisBroker(endpoint: endpoint, channel: channel, listens: true, subscribers: fanout(), logger: testLogger)
+            await broker.connect()
+            brokers.append(broker)
+            return broker
+        }
+        let first = await make()
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await first.run() }
+            try await body(first) {
+                let peer = await make()
+                group.addTask { await peer.run() }
+                return peer
+            }
+            group.cancelAll()
+        }
+        for broker in brokers { await broker.close() }
+    }
+}
+
+@Suite("Broker conformance")
+struct BrokerConformanceTests {
+    static let publication = Publication(event: .chatMessagePosted(interest: 7, message: 9), topics: [.user(1), .user(2), .user(1)])
+
+    @Test("a publication reaches this process's subscribers of its topics, in order, once per listing", arguments: BrokerBackend.available)
+    func localDelivery(backend: BrokerBackend) async throws {
+        try await withBroker(backend) { broker, _ in
+            let one = RecordingSink(), two = RecordingSink(), bystander = RecordingSink()
+            broker.subscribers.subscribe(one, to: .user(1))
+            broker.subscribers.subscribe(two, to: .user(2))
+            broker.subscribers.subscribe(bystander, to: .user(3))
+            await broker.publish(Self.publication)
+            await broker.publish(.interestChanged(Interest(id: 7, sentBy: 2, sentTo: 1, isAccepted: true, createdAt: .now)))
+            #expect(await eventually { one.texts.count == 3 && two.texts.count == 2 })
+            #expect(one.texts == [Frame.updateChat, Frame.updateChat, Frame.updateInterest])
+            #expect(two.texts == [Frame.updateChat, Frame.updateInterest])
+            try await Task.sleep(for: quietPeriod)
+            #expect(bystander.texts.isEmpty)
+            #expect(broker.subscribers.counters.snapshot.publishFailures == 0)
+        }
+    }
+
+    @Test("Redis: publications reach the sockets of another process, and only Redis brokers say they do", arguments: BrokerBackend.available)
+    func crossProcessDelivery(backend: BrokerBackend) async throws {
+        try await withBroker(backend) { broker, makePeer in
+            guard let peer = try await makePeer() else {
+                #expect(!broker.reachesOtherProcesses)
+                return
+            }
+            #expect(broker.reachesOtherProcesses)
+            let remote = RecordingSink()
+            peer.subscribers.subscribe(remote, to: .user(2))
+            for _ in 0..<50 { await broker.publish(Self.publication) }
+            #expect(await eventually { remote.texts.count == 50 })
+            #expect(broker.subscribers.counters.snapshot.published == 50)
+            #expect(peer.subscribers.counters.snapshot.received == 50)
+        }
+    }
+
+    @Test("Redis: a message on the channel that is not a publication is counted and skipped")
+    func malformedMessagesAreSkipped() async throws {
+        guard BrokerBackend.available.contains(.redis) else { return }
+        let endpoint = try RedisEndpoint(url: try #require(TestBackends.redisURL))
+        let channel = "swiftchat-test:\(UUID().uuidString)"
+        let fanout = LocalFanout(logger: testLogger, render: NotificationSocketHandler.render)
+        let broker = RedisBroker(endpoint: endpoint, channel: channel, listens: true, subscribers: fanout, logger: testLogger)
+        await broker.connect()
+        let sink = RecordingSink()
+        fanout.subscribe(sink, to: .user(1))
+        let outsider = try await RedisConnection.connect(to: endpoint, logger: testLogger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await broker.run() }
+            for junk in ["not json", #"{"v": 99, "event": "chat", "interest": 1, "topics": ["user-1"]}"#, #"{"v": 1, "event": "chat"}"#] {
+                _ = try await outsider.publish(Array(junk.utf8), to: channel)
+            }
+            _ = try await outsider.publish(PublicationCodec.encode(.init(event: .interestChanged(3), topics: [.user(1)])), to: channel)
+            #expect(await eventually { sink.texts.count == 1 })
+            #expect(fanout.counters.snapshot.malformed == 3)
+            group.cancelAll()
+        }
+        await outsider.close()
+        await broker.close()
+    }
+}
+
+/// The test owns the process and stops and starts it from one task at a time.
+extension RedisServerProcess: @unchecked Sendable {}
+
+/// Redis going away must cost notifications only: writes commit and answer as usual, the
+/// failure is logged and counted, and delivery comes back on its own.
+@Suite("Redis outage", .enabled(if: RedisServerProcess.isAvailable || TestBackends.required))
+struct RedisOutageTests {
+    @Test func writesSucceedWhileRedisIsDownAndDeliveryResumesWhenItIsBack() async throws {
+        let redis = try await RedisServerProcess.start()
+        defer { redis.stop() }
+        let channel = "swiftchat-test:\(UUID().uuidString)"
+        try await withApp(.live, environment: ["REDIS_URL": "redis://127.0.0.1:\(redis.port)", "SWIFTCHAT_REDIS_CHANNEL": channel]) { client, runtime in
+            let broker = try #require(runtime.broker as? RedisBroker)
+            // Another process's view of the channel: what reaches it went through Redis.
+            let peerFanout = LocalFanout(logger: testLogger, render: NotificationSocketHandler.render)
+            let peer = RedisBroker(endpoint: redis.endpoint, channel: channel, listens: true, subscribers: peerFanout, logger: testLogger)
+            await peer.connect()
+            let peerRun = Task { await peer.run() }
+            defer { peerRun.cancel() }
+
+            let cast = try await client.cast()
+            let aliceSocket = try await client.openSocket(token: cast.alice.access, runtime: runtime)
+            let remoteAlice = RecordingSink()
+            peerFanout.subscribe(remoteAlice, to: .user(cast.alice.id))
+            let counters = { runtime.broker.subscribers.counters.snapshot }
+
+            try await client.sendInterest(from: cast.rahul, to: cast.alice)
+            #expect(await eventually { remoteAlice.texts.count == 1 && aliceSocket.texts.count == 1 })
+            #expect(counters().published == 1)
+
+            redis.stop()
+            #expect(await eventually(within: .seconds(10)) { !broker.isPublisherConnected })
+            let interest = try await client.sendInterest(from: cast.maria, to: cast.alice)
+            try await client.acceptInterest(interest, by: cast.alice)
+            let message = try await client.postMessage("sent while Redis is down", in: interest, by: cast.maria)
+            let stored = try await client.call(.get, "/api/my_app/interests/\(interest)/chat_messages/", token: cast.alice.access)
+            #expect(stored.status == .ok)
+            #expect(stored.array.contains { ($0["id"] as? Int).map(Int64.init) == message }, "the write committed: \(stored.text)")
+            #expect(counters().publishFailures == 3, "each failed publish is counted")
+            #expect(await eventually { aliceSocket.texts.count == 4 }, "this process's own sockets are still told")
+            #expect(remoteAlice.texts.count == 1, "other processes miss what Redis never carried")
+
+            try await redis.start()
+            #expect(await eventually(within: .seconds(30)) { broker.isPublisherConnected && peer.isPublisherConnected })
+            // The subscriptions come back on their own too; publish until one gets through.
+            let resumed = await eventually(within: .seconds(30)) {
+                _ = try? await client.postMessage("after Redis came back", in: interest, by: cast.maria)
+                try? await Task.sleep(for: .milliseconds(200))
+                return remoteAlice.texts.count > 1
+            }
+            #expect(resumed, "delivery through Redis resumed")
+            #expect(remoteAlice.texts.last == Frame.updateChat)
+            #expect(counters().connectionFailures > 0)
+            _ = await aliceSocket.close()
+        }
+    }
+}
+
+/// The original's topology: a web process for HTTP, ws processes for sockets, one database,
+/// Redis between them. Real `swiftchat` processes on PostgreSQL and Redis.
+@Suite("Cross-process", .enabled(if: (TestBackends.postgresURL != nil && TestBackends.redisURL != nil) || TestBackends.required))
+struct CrossProcessTests {
+    @Test func aMessagePostedToTheWebProcessReachesSocketsOnBothWSProcesses() async throws {
+        let redisURL = try #require(TestBackends.redisURL, "SWIFTCHAT_TEST_REDIS_URL")
+        try await withStorePlace(.postgres) { place in
+            try await withTemporaryDirectory { folder in
+                let shared = [
+                    "DATABASE_URL": try #require(place.databaseURL), "REDIS_URL": redisURL,
+                    "SWIFTCHAT_REDIS_CHANNEL": "swiftchat-test:\(UUID().uuidString)",
+                    "SECRET_KEY": "cross-process-secret-key-0123456789abcdef",
+                ]
+                // Started together, as a deployment would: migrations and seeding must not trip over each other.
+                async let webStart = ServerProcess.start("web", environment: shared.merging(["SWIFTCHAT_ROLE": "web"]) { $1 }, folder: folder)
+                async let ws1Start = ServerProcess.start("ws1", environment: shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }, folder: folder)
+                async let ws2Start = ServerProcess.start("ws2", environment: shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }, folder: folder)
+                let (web, ws1, ws2) = try await (webStart, ws1Start, ws2Start)
+                defer { [web, ws1, ws2].forEach { $0.stop() } }
+
+                let api = web.client
+                let cast = try await api.cast()
+                #expect(try await ws1.client.call(.get, "/api/core/user/me/", token: cast.alice.access).status == .notFound,
+                        "a ws process serves no API")
+                let aliceOnWS1 = SocketClient(port: ws1.port, path: "/ws/?token=\(cast.alice.access)")
+                let aliceOnWS2 = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.alice.access)")
+                let rahulOnWS2 = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.rahul.access)")
+                for socket in [aliceOnWS1, aliceOnWS2, rahulOnWS2] {
+                    try #require(await socket.waitUntilConnected(), "socket: \(String(describing: socket.outcome))")
+                }
+                // The server subscribes a socket just after the handshake; give it that moment.
+                try await Task.sleep(for: quietPeriod)
+
+                let interest = try await api.sendInterest(from: cast.rahul, to: cast.alice)
+                try await api.acceptInterest(interest, by: cast.alice)
+                _ = try await api.postMessage("across processes", in: interest, by: cast.rahul)
+
+                let expected = [Frame.updateInterest, Frame.updateInterest, Frame.updateChat]
+                #expect(await aliceOnWS1.frames(expecting: 3) == expected, "ws1: \(ws1.output.suffix(1_500))")
+                #expect(await aliceOnWS2.frames(expecting: 3) == expected, "ws2: \(ws2.output.suffix(1_500))")
+                #expect(await rahulOnWS2.frames(expecting: 2) == [Frame.updateInterest, Frame.updateInterest], "the sender is not told of his own message")
+                for socket in [aliceOnWS1, aliceOnWS2, rahulOnWS2] { _ = await socket.close() }
+            }
+        }
+    }
+}

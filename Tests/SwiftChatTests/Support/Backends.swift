@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+@testable import SwiftChatCore
+@testable import SwiftChatPostgres
+@testable import SwiftChatSQLite
+
+/// The production backends the tests reach, from `SWIFTCHAT_TEST_DATABASE_URL` and
+/// `SWIFTCHAT_TEST_REDIS_URL` (`scripts/test_backends.sh` starts both). Unset, only the embedded
+/// backends are tested, unless `SWIFTCHAT_REQUIRE_BACKEND_TESTS=1` (as in `.ci/run`) makes
+/// their absence a failure.
+enum TestBackends {
+    static let environment = ProcessInfo.processInfo.environment
+    static let postgresURL = environment["SWIFTCHAT_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let redisURL = environment["SWIFTCHAT_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let required = environment["SWIFTCHAT_REQUIRE_BACKEND_TESTS"] == "1"
+
+    /// Set by `.ci/run` for its second pass of the whole suite.
+    static let appsRunOnProduction = environment["SWIFTCHAT_TEST_APP_BACKENDS"] == "production"
+
+    static var stores: [StoreBackend] { postgresURL == nil && !required ? [.sqlite] : [.sqlite, .postgres] }
+}
+
+enum StoreBackend: String, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// Where a test's store lives: a fresh SQLite file, or a fresh schema in the test PostgreSQL
+/// database. `open()` can be called again to reopen the same data.
+struct StorePlace: Sendable {
+    let backend: StoreBackend
+    let sqlitePath: String
+    /// `DATABASE_URL` of the test schema (nil for SQLite), usable by a server process too.
+    let databaseURL: String?
+
+    /// A new, migrated store on this place's data.
+    func open() async throws -> any ChatStore {
+        let store: any ChatStore = if let databaseURL {
+            PostgresStore(url: try PostgresURL(databaseURL), maximumConnections: 4, logger: testLogger)
+        } else {
+            try SQLiteStore(path: sqlitePath)
+        }
+        try await store.migrate()
+        return store
+    }
+}
+
+/// Runs `body` with a fresh place for `backend`, removing it afterwards.
+func withStorePlace<T>(_ backend: StoreBackend, _ body: (StorePlace) async throws -> T) async throws -> T {
+    try await withTemporaryDirectory { folder in
+        let sqlitePath = folder.appendingPathComponent("db/chat.sqlite3").path
+        switch backend {
+        case .sqlite:
+            return try await body(StorePlace(backend: .sqlite, sqlitePath: sqlitePath, databaseURL: nil))
+        case .postgres:
+            guard let text = TestBackends.postgresURL else {
+                throw BackendMissing(variable: "SWIFTCHAT_TEST_DATABASE_URL")
+            }
+            let schema = "test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+            let admin = PostgresStore(url: try PostgresURL(text), maximumConnections: 1, logger: testLogger)
+            try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"))
+            let url = text + (text.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+            do {
+                let result = try await body(StorePlace(backend: .postgres, sqlitePath: sqlitePath, databaseURL: url))
+                try await admin.client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+                await admin.close()
+                return result
+            } catch {
+                _ = try? await admin.client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+                await admin.close()
+                throw error
+            }
+        }
+    }
+}
+
+/// A migrated store on a fresh place, closed afterwards.
+func withStore<T>(_ backend: StoreBackend, _ body: (any ChatStore, StorePlace) async throws -> T) async throws -> T {
+    try await withStorePlace(backend) { place in
+        let store = try await place.open()
+        do {
+            let result = try await body(store, place)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}
+
+struct BackendMissing: Error, CustomStringConvertible {
+    let variable: String
+    var description: String { "\(variable) is not set, and SWIFTCHAT_REQUIRE_BACKEND_TESTS=1 requires the production backends" }
+}
