@@ -25,7 +25,7 @@ start)
     chmod 777 "$run_dir"
     as_pg "$pg_bin/initdb" -D "$run_dir/pg" -U swiftchat --auth=trust -E UTF8 --no-locale >"$run_dir/initdb.log"
     as_pg "$pg_bin/pg_ctl" -D "$run_dir/pg" -l "$run_dir/postgres.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $run_dir -c fsync=off -c max_connections=300" start >/dev/null
+        -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $run_dir -c fsync=off -c max_connections=1000" start >/dev/null
     as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U swiftchat swiftchat_test
     redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$run_dir" \
         --daemonize yes --pidfile "$run_dir/redis.pid" --logfile "$run_dir/redis.log"

@@ -19,6 +19,8 @@ public final class RedisSubscription: Sendable {
 
     /// The published messages in arrival order. The sequence finishes (or throws) when the connection is lost
     /// or closed; it can be iterated once. Messages are buffered without bound until they are consumed.
+    /// It finishes normally after `close()` and throws `RedisClientError.connectionClosed` when the connection
+    /// is lost; cancelling the task that iterates it closes the connection.
     public let messages: AsyncThrowingStream<RedisPubSubMessage, any Error>
 
     private init(

@@ -40,7 +40,7 @@ extension PostgresStore {
             binds.append(term)
             sql += " AND (strpos(lower(sb.first_name), lower($\(binds.count))) > 0 OR strpos(lower(st.first_name), lower($\(binds.count))) > 0)"
         }
-        sql += " ORDER BY " + Self.orderClause(filter.ordering, table: "i")
+        sql += " ORDER BY " + (filter.ordering ?? .id).sqlOrder(table: "i")
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         return try await read {
             try await $0.all(query, logger: $1) { InterestView(interest: try $0.interest(), otherUser: try $0.user()) }
@@ -77,15 +77,6 @@ extension PostgresStore {
             try await $0.first("DELETE FROM interests WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: $1) { try $0.interest() }
         }
     }
-
-    static func orderClause(_ ordering: ListOrdering?, table: String) -> String {
-        switch ordering ?? .id {
-        case .id: "\(table).id"
-        case .idDescending: "\(table).id DESC"
-        case .createdAt: "\(table).created_at, \(table).id"
-        case .createdAtDescending: "\(table).created_at DESC, \(table).id DESC"
-        }
-    }
 }
 
 extension PostgresStore {
@@ -95,7 +86,7 @@ extension PostgresStore {
         try await read {
             try await $0.all("""
                 SELECT \(unescaped: Self.messageColumns) FROM chat_messages m WHERE interest_id = \(interest)
-                ORDER BY \(unescaped: Self.orderClause(ordering, table: "m"))
+                ORDER BY \(unescaped: ordering.sqlOrder(table: "m"))
                 """, logger: $1) { try $0.message() }
         }
     }

@@ -48,7 +48,7 @@ extension SQLiteStore {
                 sql += " AND (instr(lower(sb.first_name), lower(?)) > 0 OR instr(lower(st.first_name), lower(?)) > 0)"
                 _ = arguments.append(contentsOf: [term, term])
             }
-            sql += " ORDER BY " + Self.orderClause(filter.ordering, table: "i")
+            sql += " ORDER BY " + (filter.ordering ?? .id).sqlOrder(table: "i")
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
                 InterestView(interest: Self.interest(from: $0), otherUser: Self.user(from: $0, prefix: "u_"))
             }
@@ -84,15 +84,6 @@ extension SQLiteStore {
                 .map(Self.interest(from:))
         }
     }
-
-    static func orderClause(_ ordering: ListOrdering?, table: String) -> String {
-        switch ordering ?? .id {
-        case .id: "\(table).id"
-        case .idDescending: "\(table).id DESC"
-        case .createdAt: "\(table).created_at, \(table).id"
-        case .createdAtDescending: "\(table).created_at DESC, \(table).id DESC"
-        }
-    }
 }
 
 extension SQLiteStore {
@@ -104,7 +95,7 @@ extension SQLiteStore {
 
     public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {
         try await read { db in
-            try db.fetchRows(sql: "SELECT \(Self.messageColumns) FROM chat_messages m WHERE interest_id = ? ORDER BY \(Self.orderClause(ordering, table: "m"))",
+            try db.fetchRows(sql: "SELECT \(Self.messageColumns) FROM chat_messages m WHERE interest_id = ? ORDER BY \(ordering.sqlOrder(table: "m"))",
                 arguments: [interest]
             ).map(Self.message(from:))
         }

@@ -154,6 +154,19 @@ public enum ListOrdering: String, Sendable, CaseIterable {
     case id, idDescending = "-id", createdAt = "created_at", createdAtDescending = "-created_at"
 }
 
+extension ListOrdering {
+    /// The ORDER BY terms for rows of `table`, the same in every SQL store; ties on time are
+    /// broken by id so that the order is total.
+    public func sqlOrder(table: String) -> String {
+        switch self {
+        case .id: "\(table).id"
+        case .idDescending: "\(table).id DESC"
+        case .createdAt: "\(table).created_at, \(table).id"
+        case .createdAtDescending: "\(table).created_at DESC, \(table).id DESC"
+        }
+    }
+}
+
 /// Filters of `GET /api/my_app/interests/`.
 public struct InterestFilter: Sendable, Equatable {
     public var isAccepted: Bool?

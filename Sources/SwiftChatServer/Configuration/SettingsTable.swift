@@ -20,7 +20,7 @@ enum SettingsTable {
     static let all: [SettingSpec] = [
         SettingSpec(name: "HOST", defaultValue: "127.0.0.1", help: "Address to listen on."),
         SettingSpec(name: "PORT", defaultValue: "8000", help: "Port to listen on."),
-        SettingSpec(name: "SWIFTCHAT_ROLE", defaultValue: "all", help: "all (HTTP and WebSocket), web (HTTP only) or ws (WebSocket only); web and ws need a cross-process broker."),
+        SettingSpec(name: "SWIFTCHAT_ROLE", defaultValue: "all", help: "all (HTTP and WebSocket), web (HTTP only) or ws (WebSocket only); web and ws need REDIS_URL and a shared SECRET_KEY."),
         SettingSpec(name: "PROJECT_RUNNING_ENV", defaultValue: "dev", help: "\"dev\" returns OTP codes in responses and seeds default admin credentials; anything else is production mode."),
         SettingSpec(name: "SECRET_KEY", defaultValue: nil, help: "Signs JWTs and keys OTP hashes. Unset: a random key is generated once and kept beside the database. Outside dev at least 32 bytes."),
         SettingSpec(name: "DEBUG", defaultValue: "false", help: "true/false. Debug logging; never changes what clients see."),

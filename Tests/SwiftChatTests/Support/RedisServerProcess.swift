@@ -23,7 +23,7 @@ final class RedisServerProcess {
     let port: Int
     let password: String?
     private let directory: URL
-    private var process: Process?
+    private var pid: pid_t?
 
     /// The server's endpoint, with its password if it has one.
     var endpoint: RedisEndpoint { RedisEndpoint(host: "127.0.0.1", port: port, password: password) }
@@ -40,11 +40,12 @@ final class RedisServerProcess {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Starts a server on a free port. Another test may grab the same port in between, so a few ports are tried.
+    /// Starts a server on a free port, chosen at random below the ephemeral range: a port from bind(0) can be
+    /// taken a moment later as the local port of some test's client connection. Busy ports are skipped.
     static func start(password: String? = nil) async throws -> RedisServerProcess {
         var lastError: (any Error)?
-        for _ in 0..<3 {
-            let server = try RedisServerProcess(port: try await freePort(), password: password)
+        for _ in 0..<10 {
+            let server = try RedisServerProcess(port: Int.random(in: 20_000..<32_000), password: password)
             do {
                 try await server.start()
                 return server
@@ -57,28 +58,30 @@ final class RedisServerProcess {
 
     /// Starts (again) on the same port and returns once the server answers PING; gives up after 10 seconds.
     func start() async throws {
+        guard !isRunning else { return }
         guard let executablePath = Self.executablePath else { throw StartFailed(description: "redis-server not found") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executablePath)
-        process.arguments = [
-            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        let arguments = [
+            executablePath, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
         ] + (password.map { ["--requirepass", $0] } ?? [])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        let pid = try Self.spawn(arguments)
+        self.pid = pid
 
         let logger = Logger(label: "RedisServerProcess")
         for _ in 0..<200 {
-            guard process.isRunning else {
+            guard isRunning else {
                 let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
                 throw StartFailed(description: "redis-server on port \(port) exited: \(log.suffix(500))")
             }
             if let connection = try? await RedisConnection.connect(to: endpoint, timeout: .seconds(1), logger: logger) {
-                let reply = try? await connection.send(["PING"])
+                let pong = try? await connection.send(["PING"])
+                // Another server may hold the port for the moment ours takes to fail: check it is ours.
+                let info = try? await connection.send(["INFO", "server"])
                 await connection.close()
-                if reply == .simpleString("PONG") { return }
+                if pong == .simpleString("PONG"), case .bulkString(let text?) = info,
+                   String(decoding: text, as: UTF8.self).contains("process_id:\(pid)\r\n") {
+                    return
+                }
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -87,26 +90,80 @@ final class RedisServerProcess {
     }
 
     /// Sends SIGTERM and waits (at most 10 seconds, then SIGKILL) for the process to exit.
+    /// Redis exits within milliseconds, so blocking here is brief and lets tests call it from `defer`.
     func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<1000 where process.isRunning {
-            usleep(10_000)
+        guard let pid, isRunning else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<2000 where isRunning {
+            usleep(5000)
         }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if isRunning {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            self.pid = nil
         }
-        self.process = nil
     }
 
-    /// A loopback port nothing listens on right now: bind to port 0, note the port, close.
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress!.port!
-        try await channel.close()
-        return port
+    /// Reaps the process once it has exited.
+    private var isRunning: Bool {
+        guard let pid else { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == 0 { return true }
+        self.pid = nil
+        return false
+    }
+
+    /// posix_spawn rather than Foundation's `Process`, which cannot reset the inherited signal mask.
+    private static func spawn(_ arguments: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The test runner blocks some signals, and a child inherits that mask: without resetting it,
+        // redis-server would never see SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw StartFailed(description: "could not start redis-server: \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// Runs `body` with a loopback port that refuses connections: bound, but not listening, so that no other
+    /// test can take it meanwhile.
+    static func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+        #if canImport(Glibc)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw StartFailed(description: "socket() failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw StartFailed(description: "bind() failed") }
+        return try await body(Int(UInt16(bigEndian: address.sin_port)))
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 @testable import HummingbirdTesting
 import NIOCore
+import NIOPosix
 import Testing
 
 /// A `swiftchat serve` process of its own (the binary this package builds), for tests of
@@ -31,24 +32,12 @@ final class ServerProcess: Sendable {
     /// Starts `swiftchat serve` on a free loopback port with `environment` (plus dev mode and
     /// cheap bcrypt) and returns once `/health/` answers 200.
     static func start(_ name: String, environment: [String: String], folder: URL) async throws -> ServerProcess {
-        guard let executable else { throw StartFailed(description: "the swiftchat binary is not built (swift build)") }
-        let port = try await RedisServerProcess.freePort()
+        let port = try await freeLoopbackPort()
         let log = folder.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["serve"]
-        process.currentDirectoryURL = folder
-        process.environment = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "HOST": "127.0.0.1", "PORT": "\(port)", "PROJECT_RUNNING_ENV": "dev", "SWIFTCHAT_BCRYPT_COST": "4",
-            "SWIFTCHAT_ENV_FILE": folder.appendingPathComponent("no.env").path, "SWIFTCHAT_LOG_LEVEL": "info",
+        let process = try launchSwiftChat(["serve"], environment: [
+            "HOST": "127.0.0.1", "PORT": "\(port)", "SWIFTCHAT_LOG_LEVEL": "info",
             "DATABASE_NAME": folder.appendingPathComponent("\(name).sqlite3").path,
-        ].merging(environment) { $1 }
-        let output = try FileHandle(forWritingTo: log)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        ].merging(environment) { $1 }, folder: folder, log: log)
         let server = ServerProcess(port: port, log: log, process: process)
         let healthy = await eventually(within: .seconds(60)) {
             guard process.isRunning else { return false }
@@ -89,4 +78,42 @@ struct RemoteClient: TestClientProtocol {
         }
         return TestResponse(head: response.head, body: response.body ?? ByteBuffer(), trailerHeaders: response.trailerHeaders)
     }
+}
+
+/// Starts `swiftchat <arguments>` in dev mode with cheap bcrypt and no `.env` file, plus
+/// `environment`, writing its output to `log`.
+func launchSwiftChat(_ arguments: [String], environment: [String: String], folder: URL, log: URL) throws -> Process {
+    let executable = try #require(ServerProcess.executable, "the swiftchat binary is not built (swift build)")
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.currentDirectoryURL = folder
+    process.environment = [
+        "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "PROJECT_RUNNING_ENV": "dev", "SWIFTCHAT_BCRYPT_COST": "4",
+        "SWIFTCHAT_ENV_FILE": folder.appendingPathComponent("no.env").path,
+    ].merging(environment) { $1 }
+    let output = try FileHandle(forWritingTo: log)
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    return process
+}
+
+/// Runs `swiftchat <arguments>` to its end (bounded) and returns its exit status and output.
+func runSwiftChat(_ arguments: [String], environment: [String: String], folder: URL) async throws -> (status: Int32, output: String) {
+    let log = folder.appendingPathComponent("command-\(UUID().uuidString).log")
+    let process = try launchSwiftChat(arguments, environment: environment, folder: folder, log: log)
+    let finished = await eventually(within: .seconds(120)) { !process.isRunning }
+    if !finished { process.terminate() }
+    process.waitUntilExit()
+    return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+}
+
+/// A loopback port nothing listens on right now (bind to port 0, note it, close).
+func freeLoopbackPort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+    let port = try #require(channel.localAddress?.port)
+    try await channel.close()
+    return port
 }

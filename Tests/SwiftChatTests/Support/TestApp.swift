@@ -77,7 +77,8 @@ func withApp(
 private func withAppBackends(_ environment: [String: String], _ body: ([String: String]) async throws -> Void) async throws {
     guard TestBackends.appsRunOnProduction else { return try await body(environment) }
     try await withStorePlace(.postgres) { place in
-        var production = ["DATABASE_URL": place.databaseURL ?? ""]
+        // Few connections per app: the suite runs many apps at once against one server.
+        var production = ["DATABASE_URL": place.databaseURL ?? "", "SWIFTCHAT_DATABASE_CONNECTIONS": "4"]
         if let redis = TestBackends.redisURL {
             production["REDIS_URL"] = redis
             production["SWIFTCHAT_REDIS_CHANNEL"] = "swiftchat-test:\(UUID().uuidString)"

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import SwiftChatCore
+
+/// `swiftchat migrate` and `swiftchat move-data`, run as a self-hoster runs them.
+@Suite("Command line", .enabled(if: ServerProcess.executable != nil || TestBackends.required))
+struct CommandLineTests {
+    @Test("migrate creates the schema on each database and can run again", arguments: TestBackends.stores)
+    func migrate(backend: StoreBackend) async throws {
+        try await withStorePlace(backend) { place in
+            try await withTemporaryDirectory { folder in
+                var environment = ["DATABASE_NAME": place.sqlitePath]
+                if let url = place.databaseURL { environment["DATABASE_URL"] = url }
+                for _ in 0..<2 {
+                    let run = try await runSwiftChat(["migrate"], environment: environment, folder: folder)
+                    #expect(run.status == 0, "\(run.output)")
+                    #expect(run.output.contains("database migrated"))
+                }
+                let store = try await place.open()
+                #expect(try await store.tableCounts().isEmpty, "migrate creates tables and seeds nothing")
+                await store.close()
+            }
+        }
+    }
+
+    @Test("move-data copies an SQLite install into an empty database, and refuses to copy twice", arguments: TestBackends.stores)
+    func moveData(backend: StoreBackend) async throws {
+        try await withStorePlace(.sqlite) { source in
+            try await withStorePlace(backend) { target in
+                try await withTemporaryDirectory { folder in
+                    // The install: seeded accounts plus a conversation.
+                    let seeded = try await runSwiftChat(["seed"], environment: ["DATABASE_NAME": source.sqlitePath], folder: folder)
+                    #expect(seeded.status == 0, "\(seeded.output)")
+                    let store = try await source.open()
+                    let users = try await store.users(after: 0, limit: 10)
+                    let interest = try await store.createInterest(from: users[1].id, to: users[2].id, at: .now)
+                    _ = try await store.createMessage(in: interest.id, by: users[1].id, text: "before the move", at: .now)
+                    let before = try await store.tableCounts()
+                    await store.close()
+
+                    // SQLite targets have no URL; the command only moves into PostgreSQL.
+                    guard let targetURL = target.databaseURL else {
+                        let refused = try await runSwiftChat(
+                            ["move-data", "--to", "sqlite:///elsewhere.db"], environment: ["DATABASE_NAME": source.sqlitePath], folder: folder)
+                        #expect(refused.status != 0)
+                        #expect(refused.output.contains("--to") && refused.output.contains("postgres://"), "\(refused.output)")
+                        return
+                    }
+                    let moved = try await runSwiftChat(["move-data", "--to", targetURL], environment: ["DATABASE_NAME": source.sqlitePath], folder: folder)
+                    #expect(moved.status == 0, "\(moved.output)")
+                    #expect(moved.output.contains("the copy matches the source"))
+                    let copy = try await target.open()
+                    #expect(try await copy.tableCounts() == before)
+                    #expect(try await copy.messages(in: interest.id, ordering: .id).map(\.message) == ["before the move"])
+                    await copy.close()
+
+                    let again = try await runSwiftChat(["move-data", "--to", targetURL], environment: ["DATABASE_NAME": source.sqlitePath], folder: folder)
+                    #expect(again.status != 0)
+                    #expect(again.output.contains("not empty"), "\(again.output)")
+                }
+            }
+        }
+    }
+}
