@@ -8,16 +8,22 @@ import SwiftChatCore
 /// answers as the SQLite store; the shared conformance tests hold both to that.
 public final class PostgresStore: ChatStore {
     let client: PostgresClient
+    let url: PostgresURL
     let logger: Logger
+    /// How long an operation may wait for a connection and its statements before it fails
+    /// with `StoreError.unavailable` (the pool would otherwise wait for a lost server forever).
+    let operationTimeout: Duration
     /// The pool works only while `run()` does; the store owns that task so that every command
     /// (serve, migrate, seed, move-data) gets a working store from `init` alone.
     private let runner: Task<Void, Never>
 
-    public init(url: PostgresURL, maximumConnections: Int = 20, logger: Logger) {
+    public init(url: PostgresURL, maximumConnections: Int = 20, operationTimeout: Duration = .seconds(10), logger: Logger) {
         var configuration = url.clientConfiguration()
         configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        self.url = url
+        self.operationTimeout = operationTimeout
         self.logger = logger
         runner = Task { await client.run() }
     }
@@ -31,6 +37,30 @@ public final class PostgresStore: ChatStore {
         try await PostgresSchema.migrate(client, logger: logger)
     }
 
+    public struct Unreachable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Tries single connections until one succeeds or `timeout` has passed, then throws the
+    /// last failure in words (refused, wrong password, no such database…). The pool only logs
+    /// such failures and keeps waiting, so `serve` and `migrate` check here first.
+    public func waitUntilReachable(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger)
+                try await connection.close()
+                return
+            } catch {
+                guard ContinuousClock.now < deadline, !Task.isCancelled else {
+                    let reason = (error as? PSQLError).flatMap { $0.serverInfo?[.message] ?? $0.underlying.map { "\($0)" } } ?? "\(error)"
+                    throw Unreachable(description: "cannot connect to the database at \(url): \(reason)")
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
     public func ping() async throws {
         try await read { try await $0.run("SELECT 1", logger: $1) }
     }
@@ -38,25 +68,43 @@ public final class PostgresStore: ChatStore {
     // MARK: Running statements
 
     /// Runs reads on a pooled connection.
-    func read<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection, logger) }
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        try await withinTimeout { [client, logger] in try await client.withConnection { connection in try await body(connection, logger) } }
     }
 
-    /// Runs one write statement, turning constraint failures into `StoreError`s.
-    func write<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    /// Runs one write statement.
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        try await read(body)
+    }
+
+    /// Runs several statements as one transaction.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        try await withinTimeout { [client, logger] in
+            try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
+        }
+    }
+
+    /// Runs `operation`, or throws `StoreError.unavailable` once `operationTimeout` has passed
+    /// (cancelling it: a waiting lease is withdrawn, a running query abandoned). Errors come
+    /// out as `StoreError`s where the services have an answer for them.
+    private func withinTimeout<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection, logger) }
+            return try await race(operation)
         } catch {
             throw Self.storeError(error)
         }
     }
 
-    /// Runs several statements as one transaction.
-    func transaction<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
-        } catch {
-            throw Self.storeError(error)
+    private func race<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask(operation: operation)
+            group.addTask { [operationTimeout] in
+                try await Task.sleep(for: operationTimeout)
+                throw StoreError.unavailable
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw StoreError.unavailable }
+            return first
         }
     }
 
@@ -64,10 +112,16 @@ public final class PostgresStore: ChatStore {
         if let failed = error as? PostgresTransactionError, let cause = failed.closureError ?? failed.commitError ?? failed.beginError {
             return storeError(cause)
         }
-        switch (error as? PSQLError)?.serverInfo?[.sqlState] {
+        guard let psql = error as? PSQLError else { return error }
+        // Anything but an error the server reported is the connection failing.
+        guard psql.code == .server, let state = psql.serverInfo?[.sqlState] else { return StoreError.unavailable }
+        switch state {
         case "23505": return StoreError.conflict  // unique_violation
         case "23503": return StoreError.missingReference  // foreign_key_violation
-        default: return error
+        default:
+            // Classes 08 (connection exception), 53 (insufficient resources) and 57 (operator
+            // intervention, e.g. a server shutting down): the database, not the request, is at fault.
+            return ["08", "53", "57"].contains(state.prefix(2)) ? StoreError.unavailable : error
         }
     }
 }

@@ -2,9 +2,11 @@ import Foundation
 import PostgresNIO
 
 /// `DATABASE_URL` in the libpq form: `postgres://user:password@host:port/database?sslmode=…&options=…`.
-/// Of the query parameters, `sslmode` (disable, prefer, require) and `options` (`-c name=value`
-/// run-time settings, e.g. `-c search_path=chat`) are understood; any other is refused, so a
-/// typo is not silently ignored.
+/// Of the query parameters, `sslmode` and `options` (`-c name=value` run-time settings, e.g.
+/// `-c search_path=chat`) are understood; any other is refused, so a typo is not silently
+/// ignored. The `sslmode`s mean what they mean to libpq: prefer and require encrypt without
+/// checking the certificate, verify-ca checks it against the system's trusted authorities,
+/// verify-full checks the host name too.
 public struct PostgresURL: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -15,8 +17,10 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     /// Run-time settings sent at connection start.
     public var settings: [(String, String)]
 
-    public enum SSLMode: String, Sendable {
+    public enum SSLMode: String, Sendable, CaseIterable {
         case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
     }
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -49,7 +53,8 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
             switch item.name {
             case "sslmode":
                 guard let mode = SSLMode(rawValue: value) else {
-                    throw Invalid(reason: "sslmode must be disable, prefer or require, not \(value)")
+                    let modes = SSLMode.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw Invalid(reason: "sslmode must be one of \(modes), not \(value)")
                 }
                 sslMode = mode
             case "options":
@@ -86,13 +91,37 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
     func clientConfiguration() -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS = switch sslMode {
         case .disable: .disable
-        case .prefer: .prefer(.makeClientConfiguration())
-        case .require: .require(.makeClientConfiguration())
+        case .prefer: .prefer(tlsConfiguration)
+        case .require, .verifyCA, .verifyFull: .require(tlsConfiguration)
         }
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.additionalStartupParameters = settings
         configuration.options.connectTimeout = .seconds(5)
         return configuration
+    }
+
+    /// The same target for a single connection of its own (the reachability check).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS = switch sslMode {
+        case .disable: .disable
+        case .prefer: .prefer(try NIOSSLContext(configuration: tlsConfiguration))
+        case .require, .verifyCA, .verifyFull: .require(try NIOSSLContext(configuration: tlsConfiguration))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+        configuration.options.additionalStartupParameters = settings
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
+    private var tlsConfiguration: TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = switch sslMode {
+        case .disable, .prefer, .require: .none
+        case .verifyCA: .noHostnameVerification
+        case .verifyFull: .fullVerification
+        }
+        return tls
     }
 }

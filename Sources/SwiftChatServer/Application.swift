@@ -135,7 +135,16 @@ public func buildApplication(
 public func openStore(_ settings: Settings, logger: Logger) async throws -> any ChatStore {
     let store: any ChatStore
     if let url = settings.databaseURL {
-        store = PostgresStore(url: url, maximumConnections: settings.databaseConnections, logger: logger)
+        let postgres = PostgresStore(
+            url: url, maximumConnections: settings.databaseConnections, operationTimeout: .seconds(settings.databaseTimeout), logger: logger)
+        do {
+            // A server starting with its database (compose, systemd) gets a moment to wait for it.
+            try await postgres.waitUntilReachable(timeout: .seconds(settings.databaseStartupWait))
+        } catch {
+            await postgres.close()
+            throw error
+        }
+        store = postgres
     } else {
         store = try SQLiteStore(path: settings.databasePath)
     }

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import Testing
 @testable import RedisClient
+import PostgresNIO
 @testable import SwiftChatCore
+@testable import SwiftChatPostgres
 @testable import SwiftChatRedis
 @testable import SwiftChatServer
 
@@ -216,6 +218,60 @@ struct CrossProcessTests {
                 #expect(await aliceOnWS2.frames(expecting: 3) == expected, "ws2: \(ws2.output.suffix(1_500))")
                 #expect(await rahulOnWS2.frames(expecting: 2) == [Frame.updateInterest, Frame.updateInterest], "the sender is not told of his own message")
                 for socket in [aliceOnWS1, aliceOnWS2, rahulOnWS2] { _ = await socket.close() }
+            }
+        }
+    }
+}
+
+/// PostgreSQL going away: requests are answered 503 in JSON within the timeout instead of
+/// hanging, and the server recovers by itself when the database is back.
+@Suite("PostgreSQL outage", .enabled(if: TestBackends.postgresURL != nil || TestBackends.required))
+struct PostgresOutageTests {
+    @Test func requestsGet503WhileTheDatabaseRefusesConnectionsAndRecoverAfterwards() async throws {
+        let base = try #require(TestBackends.postgresURL, "SWIFTCHAT_TEST_DATABASE_URL")
+        // A role of its own, so that its connections can be cut and refused without touching
+        // other tests (superusers ignore connection limits, the test cluster's owner is one).
+        let role = "outage_" + UUID().uuidString.prefix(8).lowercased()
+        let admin = PostgresStore(url: try PostgresURL(base), maximumConnections: 1, logger: testLogger)
+        @Sendable func sql(_ statement: String) async throws { try await admin.client.query(PostgresQuery(unsafeSQL: statement)) }
+        try await sql("CREATE ROLE \(role) LOGIN")
+        try await sql("CREATE SCHEMA \(role) AUTHORIZATION \(role)")
+        let url = base.replacingOccurrences(of: "://swiftchat@", with: "://\(role)@") + "&options=-csearch_path%3D\(role)"
+        do {
+            try await withApp(environment: ["DATABASE_URL": url, "SWIFTCHAT_DATABASE_TIMEOUT": "1s", "REDIS_URL": ""]) { client, _ in
+                let alice = try await client.session(Demo.alice)
+                #expect(try await client.call(.get, "/api/core/user/me/", token: alice.access).status == .ok)
+
+                try await sql("ALTER ROLE \(role) CONNECTION LIMIT 0")
+                try await sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(role)'")
+                let refused = try await client.call(.get, "/api/my_app/interests/", token: alice.access)
+                #expect(refused.status == .serviceUnavailable)
+                #expect(refused.dictionary["detail"] as? String == "The database is unavailable. Try again later.")
+                #expect(refused.headers[.contentType] == "application/json")
+                #expect(try await client.call(.get, "/health/").status == .serviceUnavailable)
+
+                try await sql("ALTER ROLE \(role) CONNECTION LIMIT -1")
+                #expect(await eventually(within: .seconds(60)) {
+                    (try? await client.call(.get, "/api/my_app/interests/", token: alice.access))?.status == .ok
+                }, "requests succeed again once the database accepts connections")
+            }
+        } catch {
+            Issue.record(error)
+        }
+        try await sql("DROP SCHEMA \(role) CASCADE")
+        try await sql("DROP ROLE \(role)")
+        await admin.close()
+    }
+
+    @Test func aServerThatCannotReachItsDatabaseStopsWithTheReason() async throws {
+        try await withTemporaryDirectory { folder in
+            let settings = try testSettings(folder: folder, environment: [
+                "DATABASE_URL": "postgres://nobody@127.0.0.1:1/nothing?sslmode=disable", "SWIFTCHAT_DATABASE_STARTUP_WAIT": "0s",
+            ])
+            await #expect {
+                _ = try await buildApplication(settings: settings, logger: testLogger)
+            } throws: { error in
+                "\(error)".contains("cannot connect to the database at postgres://nobody@127.0.0.1:1/nothing") && "\(error)".contains("refused")
             }
         }
     }

@@ -6,6 +6,8 @@ public enum StoreError: Error, Equatable {
     case conflict
     /// A row the write depends on is gone (a user deleted between check and write).
     case missingReference
+    /// The database did not answer in time (a server store that lost its server).
+    case unavailable
 }
 
 public protocol UserStore: Sendable {

@@ -45,6 +45,8 @@ public struct Settings: Sendable {
     /// nil: the SQLite file at `databasePath`.
     public var databaseURL: PostgresURL?
     public var databaseConnections: Int
+    public var databaseStartupWait: TimeInterval
+    public var databaseTimeout: TimeInterval
     /// nil: the in-process broker.
     public var redisEndpoint: RedisEndpoint?
     public var redisChannel: String
@@ -113,6 +115,8 @@ public struct Settings: Sendable {
             throw ConfigurationError("DATABASE_URL", "\(error)")
         }
         databaseConnections = try s.integer("SWIFTCHAT_DATABASE_CONNECTIONS", in: 1...1000)
+        databaseStartupWait = try s.duration("SWIFTCHAT_DATABASE_STARTUP_WAIT", positive: false)
+        databaseTimeout = try s.duration("SWIFTCHAT_DATABASE_TIMEOUT", positive: true)
         do {
             redisEndpoint = try s.value("REDIS_URL").flatMap { $0.isEmpty ? nil : try RedisEndpoint(url: $0) }
         } catch {

@@ -90,6 +90,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch StoreError.unavailable {
+            context.logger.error("request failed: the database did not answer in time", metadata: ["path": "\(request.uri.path)"])
+            return try APIError.unavailable("The database is unavailable. Try again later.").response(from: request, context: context)
         } catch let error as HTTPError {
             switch error.status {
             case .notFound: return Response.json(APIError.notFound.body, status: .notFound)
