@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL and Redis on loopback for the backend tests, or stops them.
 #
-#   scripts/test_backends.sh start RUN_DIR [PG_PORT] [REDIS_PORT]   prints the export lines
+#   scripts/test_backends.sh start RUN_DIR [PG_PORT] [REDIS_PORT]   prints the export lines (source them)
 #   scripts/test_backends.sh stop RUN_DIR
 #
 # Uses Debian's packages (postgresql, redis-server). Data lives in RUN_DIR only; nothing is
@@ -23,6 +23,10 @@ start)
     [ -n "$pg_bin" ] || { echo "PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
     mkdir -p "$run_dir"
     chmod 777 "$run_dir"
+    if ! as_pg test -w "$run_dir"; then
+        echo "the postgres user cannot write to $run_dir: every folder above it must be searchable (chmod o+x)" >&2
+        exit 1
+    fi
     as_pg "$pg_bin/initdb" -D "$run_dir/pg" -U swiftchat --auth=trust -E UTF8 --no-locale >"$run_dir/initdb.log"
     as_pg "$pg_bin/pg_ctl" -D "$run_dir/pg" -l "$run_dir/postgres.log" -w \
         -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $run_dir -c fsync=off -c max_connections=1000" start >/dev/null
