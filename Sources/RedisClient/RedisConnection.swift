@@ -1,5 +1,8 @@
 import Logging
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOPosix
 
 /// One connection for commands, pipelined: many `send` calls may be in flight concurrently; replies are matched in order.
@@ -36,6 +39,7 @@ public final class RedisConnection: Sendable {
         logger[metadataKey: "redis.endpoint"] = "\(endpoint)"
         let bootstrap = ClientBootstrap(group: eventLoopGroup)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .withKeepalive()
             .connectTimeout(deadline - .now())
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -135,5 +139,22 @@ public final class RedisConnection: Sendable {
     public func close() async {
         try? await channel.close()
         await waitUntilClosed()
+    }
+}
+
+extension ClientBootstrap {
+    /// TCP keepalive probes after 30 s of silence, every 10 s, three times: a peer that vanished
+    /// without closing (a dropped NAT entry, a partition) ends the connection within about a
+    /// minute. A subscriber only reads, so without this it would wait on a dead link forever.
+    func withKeepalive() -> ClientBootstrap {
+        let bootstrap = channelOption(.socketOption(.so_keepalive), value: 1)
+        #if os(Linux)
+        return bootstrap
+            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE)), value: 30)
+            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPINTVL)), value: 10)
+            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPCNT)), value: 3)
+        #else
+        return bootstrap
+        #endif
     }
 }

@@ -51,11 +51,15 @@ extension PostgresStore {
 
     public func deleteUser(id: UserID) async throws -> [Interest]? {
         try await transaction { connection, logger in
+            // Locks the user first: an interest being created with them waits, then fails as a
+            // missing reference, so none is deleted by the cascade without being returned.
+            guard try await connection.first("SELECT id FROM users WHERE id = \(id) FOR UPDATE", logger: logger, { try $0.next(Int64.self) }) != nil
+            else { return nil }
             let interests = try await connection.all(
                 "SELECT \(unescaped: Self.interestColumns) FROM interests WHERE sent_by_id = \(id) OR sent_to_id = \(id)", logger: logger
             ) { try $0.interest() }
-            let deleted = try await connection.first("DELETE FROM users WHERE id = \(id) RETURNING id", logger: logger) { try $0.next(Int64.self) }
-            return deleted == nil ? nil : interests
+            try await connection.run("DELETE FROM users WHERE id = \(id)", logger: logger)
+            return interests
         }
     }
 

@@ -69,7 +69,9 @@ public final class PostgresStore: ChatStore {
 
     /// Runs reads on a pooled connection.
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        try await withinTimeout { [client, logger] in try await client.withConnection { connection in try await body(connection, logger) } }
+        try await withinTimeout { [client, logger] in
+            try await client.withConnection { connection in try await Self.closingOnCancel(connection) { try await body(connection, logger) } }
+        }
     }
 
     /// Runs one write statement.
@@ -80,7 +82,18 @@ public final class PostgresStore: ChatStore {
     /// Runs several statements as one transaction.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         try await withinTimeout { [client, logger] in
-            try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
+            try await client.withTransaction(logger: logger) { connection in
+                try await Self.closingOnCancel(connection) { try await body(connection, logger) }
+            }
+        }
+    }
+
+    /// A statement waits for its answer without regard to cancellation; closing the connection
+    /// ends the wait, so a timed-out operation against a silent server is over at once (the
+    /// pool replaces the connection).
+    private static func closingOnCancel<T: Sendable>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+        try await withTaskCancellationHandler(operation: body) {
+            (connection.close as () -> Void)()
         }
     }
 

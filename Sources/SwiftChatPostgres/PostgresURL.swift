@@ -36,16 +36,19 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
             throw Invalid(reason: "the scheme must be postgres:// or postgresql://, not \(scheme)://")
         }
         guard let host = components.host, !host.isEmpty else { throw Invalid(reason: "the host is missing") }
-        guard let user = components.user, !user.isEmpty else { throw Invalid(reason: "the user name is missing") }
-        let database = String(components.path.drop(while: { $0 == "/" }))
-        guard !database.isEmpty, !database.contains("/") else {
+        // The percent-encoded forms, decoded once: a password may well contain a literal "%".
+        guard let user = components.percentEncodedUser.flatMap({ $0.removingPercentEncoding }), !user.isEmpty else {
+            throw Invalid(reason: "the user name is missing")
+        }
+        let database = String(components.percentEncodedPath.drop(while: { $0 == "/" }))
+        guard !database.isEmpty, !database.contains("/"), let decodedDatabase = database.removingPercentEncoding else {
             throw Invalid(reason: "the database name is missing (postgres://user@host/database)")
         }
         self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         self.port = components.port ?? 5432
-        self.username = user.removingPercentEncoding ?? user
-        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
-        self.database = database.removingPercentEncoding ?? database
+        self.username = user
+        self.password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        self.database = decodedDatabase
         self.sslMode = .prefer
         self.settings = []
         for item in components.queryItems ?? [] {

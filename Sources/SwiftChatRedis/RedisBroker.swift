@@ -18,6 +18,8 @@ public final class RedisBroker: Broker {
     private let listens: Bool
     private let logger: Logger
     private let publisher = Mutex<RedisConnection?>(nil)
+    /// True while the subscription is open (or this process does not listen).
+    private let subscribed = Mutex(false)
     /// The subscription made by `connect()`, taken over by `run()`.
     private let firstSubscription = Mutex<RedisSubscription?>(nil)
 
@@ -33,41 +35,79 @@ public final class RedisBroker: Broker {
     private var counters: DeliveryCounters { subscribers.counters }
 
     public func publish(_ publication: Publication) async {
+        // While this process is not subscribed, Redis cannot echo the publication back to its
+        // own sockets: they are told here instead.
+        let echoed = !listens || subscribed.withLock { $0 }
         // Fails fast while disconnected: a request never waits for Redis to come back.
         guard let connection = publisher.withLock({ $0 }), connection.isOpen else {
             publishFailed(publication, reason: "not connected to Redis")
             return
         }
         do {
-            _ = try await connection.publish(PublicationCodec.encode(publication), to: channel)
+            _ = try await connection.send(
+                [Self.publishCommand, Array(channel.utf8), PublicationCodec.encode(publication)], timeout: Self.publishTimeout)
             counters.add(\.published, 1)
+            if !echoed { subscribers.deliver(publication) }
         } catch {
             publishFailed(publication, reason: "\(error)")
         }
     }
 
+    private static let publishCommand = Array("PUBLISH".utf8)
+    /// Redis answers a PUBLISH in well under a millisecond; a request waits at most this long
+    /// for one that does not (the connection is then dropped and rebuilt).
+    private static let publishTimeout: Duration = .milliseconds(500)
+
+    /// Counts the failure, tells this process's own sockets, and logs: the first failure of an
+    /// outage at once, then one summary every `failureLogInterval` (an outage under load
+    /// would otherwise log at the write rate).
     private func publishFailed(_ publication: Publication, reason: String) {
         counters.add(\.publishFailures, 1)
-        logger.error(
-            "notification not published to Redis; sockets held by other processes miss it",
-            metadata: ["event": "\(publication.event.notificationText)", "topics": "\(publication.topics)", "reason": "\(reason)"])
         if listens { subscribers.deliver(publication) }
+        let now = ContinuousClock.now
+        let unlogged = failureLog.withLock { state -> Int? in
+            state.unlogged += 1
+            if let last = state.lastLogged, now - last < Self.failureLogInterval { return nil }
+            defer { state = (now, 0) }
+            return state.unlogged
+        }
+        guard let unlogged else { return }
+        logger.error(
+            "notifications not published to Redis; sockets held by other processes miss them",
+            metadata: ["count": "\(unlogged)", "event": "\(publication.event.notificationText)", "reason": "\(reason)"])
     }
+
+    private static let failureLogInterval: Duration = .seconds(10)
+    private let failureLog = Mutex<(lastLogged: ContinuousClock.Instant?, unlogged: Int)>((nil, 0))
 
     /// Makes the first connections, so that publications flow from the start; if Redis is down,
     /// `run()` keeps trying.
     public func connect() async {
         do {
-            let connection = try await RedisConnection.connect(to: endpoint, logger: logger)
+            let connection = try await connectPublisher()
             publisher.withLock { $0 = connection }
             if listens {
                 let subscription = try await RedisSubscription.subscribe(to: [channel], at: endpoint, logger: logger)
                 firstSubscription.withLock { $0 = subscription }
+                subscribed.withLock { $0 = true }
             }
         } catch {
             counters.add(\.connectionFailures, 1)
             logger.error("Redis unavailable at start; notifications reach only this process's sockets until it is back",
                 metadata: ["redis": "\(endpoint)", "error": "\(error)"])
+        }
+    }
+
+    /// A connection that has answered a PING: a server that accepts and then hangs up (too many
+    /// clients, protected mode) counts as a failure, not as a connection.
+    private func connectPublisher() async throws -> RedisConnection {
+        let connection = try await RedisConnection.connect(to: endpoint, logger: logger)
+        do {
+            _ = try await connection.send(["PING"])
+            return connection
+        } catch {
+            await connection.close()
+            throw error
         }
     }
 
@@ -87,13 +127,15 @@ public final class RedisBroker: Broker {
         }
     }
 
-    /// Waits until this process can publish (tests and start-up checks).
     public var isPublisherConnected: Bool { publisher.withLock { $0?.isOpen ?? false } }
+
+    /// Both links this process needs are up (the health route shows it).
+    public var isConnected: Bool { isPublisherConnected && (!listens || subscribed.withLock { $0 }) }
 
     private func keepPublisherConnected() async {
         await reconnecting(role: "publisher") {
             if let connection = self.publisher.withLock({ $0 }), connection.isOpen { return connection }
-            return try await RedisConnection.connect(to: self.endpoint, logger: self.logger)
+            return try await self.connectPublisher()
         } use: { connection in
             self.publisher.withLock { $0 = connection }
             defer { self.publisher.withLock { $0 = nil } }
@@ -110,6 +152,8 @@ public final class RedisBroker: Broker {
             if let subscription = self.firstSubscription.withLock({ $0.take() }) { return subscription }
             return try await RedisSubscription.subscribe(to: [self.channel], at: self.endpoint, logger: self.logger)
         } use: { subscription in
+            self.subscribed.withLock { $0 = true }
+            defer { self.subscribed.withLock { $0 = false } }
             try await withTaskCancellationHandler {
                 for try await message in subscription.messages {
                     self.receive(message.payload)
@@ -143,11 +187,14 @@ public final class RedisBroker: Broker {
                 let link = try await connect()
                 if outage { logger.notice("Redis reachable again", metadata: metadata) }
                 outage = false
-                backoff.reset()
+                let connected = ContinuousClock.now
                 try await use(link)
                 if Task.isCancelled { return }
                 logger.warning("Redis connection lost", metadata: metadata)
                 outage = true
+                // A link that dropped at once does not reset the backoff: a server that keeps
+                // accepting and closing is retried ever more slowly, not every 100 ms.
+                if ContinuousClock.now - connected > .seconds(5) { backoff.reset() }
             } catch {
                 if Task.isCancelled { return }
                 counters.add(\.connectionFailures, 1)

@@ -77,7 +77,7 @@ public func buildApplication(
     routes.router.add(middleware: AllowedOriginsCORSMiddleware(allowedOrigins: Set(settings.corsAllowedOrigins)))
     routes.router.add(middleware: JSONErrorMiddleware())
     routes.router.add(middleware: RouteTableMiddleware(table: routes.table) { _ = try await api.caller(of: $0) })
-    HealthController(store: store).register(on: routes)
+    HealthController(store: store, broker: broker).register(on: routes)
     if settings.role.servesHTTP {
         AuthController(api: api).register(on: routes)
         UserController(api: api).register(on: routes)
@@ -195,18 +195,25 @@ private func makeSender(_ settings: Settings, logger: Logger) -> any OTPSender {
     return LogOTPSender(logger: logger)
 }
 
-/// `GET /health/`: 200 only when the database answers.
+/// `GET /health/`: 200 only when the database answers; also says whether the cross-process
+/// broker is connected.
 struct HealthController {
     let store: any ChatStore
+    let broker: any Broker
+
+    private var brokerState: String {
+        guard let redis = broker as? RedisBroker else { return "in-process" }
+        return redis.isConnected ? "connected" : "disconnected"
+    }
 
     func register(on routes: APIRoutes<AppRequestContext>) {
         routes.on(.get, "/health/", slashOptional: true, doc: Docs.health) { _, context in
             do {
                 try await store.ping()
-                return .json(.object([("status", .string("ok"))]))
+                return .json(.object([("status", .string("ok")), ("broker", .string(brokerState))]))
             } catch {
                 context.logger.error("health check: database does not answer", metadata: ["error": "\(error)"])
-                return .json(.object([("status", .string("unavailable"))]), status: .serviceUnavailable)
+                return .json(.object([("status", .string("unavailable")), ("broker", .string(brokerState))]), status: .serviceUnavailable)
             }
         }
     }

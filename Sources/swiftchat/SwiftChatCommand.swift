@@ -97,7 +97,8 @@ struct MoveData: AsyncParsableCommand {
             discussion: """
                 Stop the server first. The target is migrated, must hold no rows, and receives every user, interest, \
                 chat message and pending OTP code with its id; the copy is then compared with the source row by row. \
-                The SQLite file is left untouched. Afterwards start the server with DATABASE_URL set to the target.
+                The SQLite file must exist and hold data; it is only read (after bringing its schema up to date). \
+                Afterwards start the server with DATABASE_URL set to the target.
                 """)
     }
 
@@ -115,8 +116,15 @@ struct MoveData: AsyncParsableCommand {
         } catch {
             throw ValidationError("--to: \(error)")
         }
+        guard FileManager.default.fileExists(atPath: settings.databasePath) else {
+            throw ValidationError("no SQLite database at \(settings.databasePath); set DATABASE_NAME (or --database-name) to the install's file")
+        }
         settings.databaseURL = nil
         let source = try await openStore(settings, logger: logger)
+        if try await source.tableCounts().isEmpty {
+            await source.close()
+            throw ValidationError("the SQLite database at \(settings.databasePath) holds no rows; nothing to move")
+        }
         settings.databaseURL = url
         let destination = try await openStore(settings, logger: logger)
         do {

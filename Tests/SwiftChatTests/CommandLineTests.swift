@@ -44,6 +44,16 @@ struct CommandLineTests {
                             ["move-data", "--to", "sqlite:///elsewhere.db"], environment: ["DATABASE_NAME": source.sqlitePath], folder: folder)
                         #expect(refused.status != 0)
                         #expect(refused.output.contains("--to") && refused.output.contains("postgres://"), "\(refused.output)")
+                        // A wrong DATABASE_NAME is refused, not taken for an empty install.
+                        let unused = "postgres://nobody@127.0.0.1:1/never?sslmode=disable"
+                        let missing = folder.appendingPathComponent("typo.sqlite3").path
+                        let noFile = try await runSwiftChat(["move-data", "--to", unused], environment: ["DATABASE_NAME": missing], folder: folder)
+                        #expect(noFile.status != 0 && noFile.output.contains("no SQLite database at \(missing)"), "\(noFile.output)")
+                        #expect(!FileManager.default.fileExists(atPath: missing), "nothing is created in its place")
+                        let empty = folder.appendingPathComponent("empty.sqlite3").path
+                        _ = try await runSwiftChat(["migrate"], environment: ["DATABASE_NAME": empty], folder: folder)
+                        let noRows = try await runSwiftChat(["move-data", "--to", unused], environment: ["DATABASE_NAME": empty], folder: folder)
+                        #expect(noRows.status != 0 && noRows.output.contains("holds no rows"), "\(noRows.output)")
                         return
                     }
                     let moved = try await runSwiftChat(["move-data", "--to", targetURL], environment: ["DATABASE_NAME": source.sqlitePath], folder: folder)

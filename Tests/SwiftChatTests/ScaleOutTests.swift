@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import HummingbirdTesting
 import Testing
 @testable import RedisClient
 import PostgresNIO
@@ -118,6 +119,12 @@ struct BrokerConformanceTests {
     }
 }
 
+/// What `/health/` says of the broker. (Bound to a constant before `#expect`: the compiler
+/// crashes on this call inside the macro.)
+func brokerState(_ client: any TestClientProtocol) async -> String? {
+    try? await client.call(.get, "/health/").dictionary["broker"] as? String
+}
+
 /// The test owns the process and stops and starts it from one task at a time.
 extension RedisServerProcess: @unchecked Sendable {}
 
@@ -144,12 +151,17 @@ struct RedisOutageTests {
             peerFanout.subscribe(remoteAlice, to: .user(cast.alice.id))
             let counters = { runtime.broker.subscribers.counters.snapshot }
 
+            let stateBefore = await brokerState(client)
+            #expect(stateBefore == "connected")
             try await client.sendInterest(from: cast.rahul, to: cast.alice)
             #expect(await eventually { remoteAlice.texts.count == 1 && aliceSocket.texts.count == 1 })
             #expect(counters().published == 1)
 
             redis.stop()
             #expect(await eventually(within: .seconds(10)) { !broker.isPublisherConnected })
+            #expect(try await client.call(.get, "/health/").status == .ok, "Redis down costs notifications, not the service")
+            let stateWhileDown = await brokerState(client)
+            #expect(stateWhileDown == "disconnected")
             let interest = try await client.sendInterest(from: cast.maria, to: cast.alice)
             try await client.acceptInterest(interest, by: cast.alice)
             let message = try await client.postMessage("sent while Redis is down", in: interest, by: cast.maria)
@@ -169,6 +181,8 @@ struct RedisOutageTests {
                 return remoteAlice.texts.count > 1
             }
             #expect(resumed, "delivery through Redis resumed")
+            let reconnected = await eventually { await brokerState(client) == "connected" }
+            #expect(reconnected, "the health route shows the broker connected again")
             #expect(remoteAlice.texts.last == Frame.updateChat)
             #expect(counters().connectionFailures > 0)
             _ = await aliceSocket.close()
@@ -190,34 +204,43 @@ struct CrossProcessTests {
                     "SECRET_KEY": "cross-process-secret-key-0123456789abcdef",
                 ]
                 // Started together, as a deployment would: migrations and seeding must not trip over each other.
-                async let webStart = ServerProcess.start("web", environment: shared.merging(["SWIFTCHAT_ROLE": "web"]) { $1 }, folder: folder)
-                async let ws1Start = ServerProcess.start("ws1", environment: shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }, folder: folder)
-                async let ws2Start = ServerProcess.start("ws2", environment: shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }, folder: folder)
-                let (web, ws1, ws2) = try await (webStart, ws1Start, ws2Start)
-                defer { [web, ws1, ws2].forEach { $0.stop() } }
+                let servers = try await ServerProcess.startTogether([
+                    ("web", shared.merging(["SWIFTCHAT_ROLE": "web"]) { $1 }),
+                    ("ws1", shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }),
+                    ("ws2", shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }),
+                ], folder: folder)
+                do {
+                    let (web, ws1, ws2) = (servers[0], servers[1], servers[2])
 
-                let api = web.client
-                let cast = try await api.cast()
-                #expect(try await ws1.client.call(.get, "/api/core/user/me/", token: cast.alice.access).status == .notFound,
-                        "a ws process serves no API")
-                let aliceOnWS1 = SocketClient(port: ws1.port, path: "/ws/?token=\(cast.alice.access)")
-                let aliceOnWS2 = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.alice.access)")
-                let rahulOnWS2 = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.rahul.access)")
-                for socket in [aliceOnWS1, aliceOnWS2, rahulOnWS2] {
-                    try #require(await socket.waitUntilConnected(), "socket: \(String(describing: socket.outcome))")
+                    let api = web.client
+                    let cast = try await api.cast()
+                    #expect(try await ws1.client.call(.get, "/api/core/user/me/", token: cast.alice.access).status == .notFound,
+                            "a ws process serves no API")
+                    let aliceOnWS1 = SocketClient(port: ws1.port, path: "/ws/?token=\(cast.alice.access)")
+                    let aliceOnWS2 = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.alice.access)")
+                    let rahulOnWS2 = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.rahul.access)")
+                    for socket in [aliceOnWS1, aliceOnWS2, rahulOnWS2] {
+                        try #require(await socket.waitUntilConnected(), "socket: \(String(describing: socket.outcome))")
+                    }
+                    // The server subscribes a socket just after the handshake; give it that moment.
+                    try await Task.sleep(for: quietPeriod)
+
+                    let interest = try await api.sendInterest(from: cast.rahul, to: cast.alice)
+                    try await api.acceptInterest(interest, by: cast.alice)
+                    _ = try await api.postMessage("across processes", in: interest, by: cast.rahul)
+
+                    let expected = [Frame.updateInterest, Frame.updateInterest, Frame.updateChat]
+                    #expect(await aliceOnWS1.frames(expecting: 3) == expected, "ws1: \(ws1.output.suffix(1_500))")
+                    #expect(await aliceOnWS2.frames(expecting: 3) == expected, "ws2: \(ws2.output.suffix(1_500))")
+                    #expect(await rahulOnWS2.frames(expecting: 2) == [Frame.updateInterest, Frame.updateInterest], "the sender is not told of his own message")
+                    for socket in [aliceOnWS1, aliceOnWS2, rahulOnWS2] { _ = await socket.close() }
+                } catch {
+                    for server in servers { await server.stop() }
+                    throw error
                 }
-                // The server subscribes a socket just after the handshake; give it that moment.
-                try await Task.sleep(for: quietPeriod)
-
-                let interest = try await api.sendInterest(from: cast.rahul, to: cast.alice)
-                try await api.acceptInterest(interest, by: cast.alice)
-                _ = try await api.postMessage("across processes", in: interest, by: cast.rahul)
-
-                let expected = [Frame.updateInterest, Frame.updateInterest, Frame.updateChat]
-                #expect(await aliceOnWS1.frames(expecting: 3) == expected, "ws1: \(ws1.output.suffix(1_500))")
-                #expect(await aliceOnWS2.frames(expecting: 3) == expected, "ws2: \(ws2.output.suffix(1_500))")
-                #expect(await rahulOnWS2.frames(expecting: 2) == [Frame.updateInterest, Frame.updateInterest], "the sender is not told of his own message")
-                for socket in [aliceOnWS1, aliceOnWS2, rahulOnWS2] { _ = await socket.close() }
+                for server in servers {
+                    #expect(await server.stop() == 0, "a clean exit on SIGTERM")
+                }
             }
         }
     }
@@ -236,7 +259,10 @@ struct PostgresOutageTests {
         @Sendable func sql(_ statement: String) async throws { try await admin.client.query(PostgresQuery(unsafeSQL: statement)) }
         try await sql("CREATE ROLE \(role) LOGIN")
         try await sql("CREATE SCHEMA \(role) AUTHORIZATION \(role)")
-        let url = base.replacingOccurrences(of: "://swiftchat@", with: "://\(role)@") + "&options=-csearch_path%3D\(role)"
+        var components = try #require(URLComponents(string: base))
+        components.user = role
+        components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "options", value: "-csearch_path=\(role)")]
+        let url = try #require(components.string)
         do {
             try await withApp(environment: ["DATABASE_URL": url, "SWIFTCHAT_DATABASE_TIMEOUT": "1s", "REDIS_URL": ""]) { client, _ in
                 let alice = try await client.session(Demo.alice)
@@ -261,6 +287,27 @@ struct PostgresOutageTests {
         try await sql("DROP SCHEMA \(role) CASCADE")
         try await sql("DROP ROLE \(role)")
         await admin.close()
+    }
+
+    @Test func aDatabaseThatStopsAnsweringGets503WithinTheTimeoutNotAHang() async throws {
+        let base = try URLComponents(string: try #require(TestBackends.postgresURL, "SWIFTCHAT_TEST_DATABASE_URL"))
+        let proxy = try await PausableProxy.start(to: try #require(base?.host), port: try #require(base?.port))
+        var throughProxy = try #require(base)
+        throughProxy.port = proxy.port
+        let url = try #require(throughProxy.string)
+        try await withApp(environment: ["DATABASE_URL": url, "SWIFTCHAT_DATABASE_TIMEOUT": "1s", "REDIS_URL": ""]) { client, _ in
+            let alice = try await client.session(Demo.alice)
+            proxy.pause()
+            let silent = try await client.call(.get, "/api/my_app/interests/", token: alice.access)
+            #expect(silent.status == .serviceUnavailable)
+            #expect(silent.dictionary["detail"] as? String == "The database is unavailable. Try again later.")
+            #expect(try await client.call(.get, "/health/").status == .serviceUnavailable)
+            proxy.resume()
+            #expect(await eventually(within: .seconds(60)) {
+                (try? await client.call(.get, "/api/my_app/interests/", token: alice.access))?.status == .ok
+            })
+        }
+        await proxy.close()
     }
 
     @Test func aServerThatCannotReachItsDatabaseStopsWithTheReason() async throws {

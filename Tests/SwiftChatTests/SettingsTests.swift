@@ -157,6 +157,8 @@ struct SettingsTests {
         #expect(url.sslMode == .require)
         #expect(url.settings.map { "\($0.0)=\($0.1)" } == ["search_path=tenant", "statement_timeout=5s"])
         #expect(!url.description.contains("p/ss") && !url.description.contains("p%2Fss"), "logs never show the password")
+        #expect(try PostgresURL("postgres://u:p%2541@h/db").password == "p%41", "decoded once")
+        #expect(try PostgresURL("postgres://u@h/db?sslmode=verify-full").sslMode == .verifyFull)
         let plain = try PostgresURL("postgres://chat@localhost/chat")
         #expect(plain.port == 5432 && plain.sslMode == .prefer && plain.password == nil)
     }

@@ -6,7 +6,8 @@ import Testing
         try await withApp { client, _ in
             let reply = try await client.call(.get, "/health/")
             #expect(reply.status == .ok)
-            #expect(reply.text == #"{"status":"ok"}"#)
+            let broker = TestBackends.appsRunOnProduction ? "connected" : "in-process"
+            #expect(reply.text == #"{"status":"ok","broker":"\#(broker)"}"#)
         }
     }
 

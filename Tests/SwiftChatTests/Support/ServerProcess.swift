@@ -21,33 +21,63 @@ final class ServerProcess: Sendable {
 
     let port: Int
     let log: URL
-    private let process: Process
+    private let process: ChildProcess
 
-    private init(port: Int, log: URL, process: Process) {
+    private init(port: Int, log: URL, process: ChildProcess) {
         self.port = port
         self.log = log
         self.process = process
     }
 
-    /// Starts `swiftchat serve` on a free loopback port with `environment` (plus dev mode and
-    /// cheap bcrypt) and returns once `/health/` answers 200.
+    /// Starts `swiftchat serve` on a port of its own choosing (PORT=0, read back from its log:
+    /// a port picked here could be taken by another socket before the server binds it) with
+    /// `environment` (plus dev mode and cheap bcrypt), and returns once `/health/` answers 200.
     static func start(_ name: String, environment: [String: String], folder: URL) async throws -> ServerProcess {
-        let port = try await freeLoopbackPort()
         let log = folder.appendingPathComponent("\(name).log")
         let process = try launchSwiftChat(["serve"], environment: [
-            "HOST": "127.0.0.1", "PORT": "\(port)", "SWIFTCHAT_LOG_LEVEL": "info",
+            "HOST": "127.0.0.1", "PORT": "0", "SWIFTCHAT_LOG_LEVEL": "info",
             "DATABASE_NAME": folder.appendingPathComponent("\(name).sqlite3").path,
         ].merging(environment) { $1 }, folder: folder, log: log)
-        let server = ServerProcess(port: port, log: log, process: process)
-        let healthy = await eventually(within: .seconds(60)) {
-            guard process.isRunning else { return false }
+        func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        var port: Int?
+        _ = await eventually(within: .seconds(60)) {
+            port = output().firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) }
+            return port != nil || !process.isRunning
+        }
+        let server = port.map { ServerProcess(port: $0, log: log, process: process) }
+        let healthy = await eventually(within: .seconds(30)) {
+            guard let server, process.isRunning else { return true }
             return (try? await server.client.call(.get, "/health/"))?.status == .ok
         }
-        guard healthy else {
-            server.stop()
-            throw StartFailed(description: "\(name) did not become healthy: \(server.output.suffix(2_000))")
+        guard let server, healthy, process.isRunning else {
+            await process.stop()
+            throw StartFailed(description: "\(name) did not start: \(output().suffix(2_000))")
         }
         return server
+    }
+
+    /// Starts several servers at once, as a deployment does; if one fails, the others are
+    /// stopped before the error is thrown.
+    static func startTogether(_ specs: [(name: String, environment: [String: String])], folder: URL) async throws -> [ServerProcess] {
+        let results = await withTaskGroup(of: (Int, Result<ServerProcess, any Error>).self) { group in
+            for (index, spec) in specs.enumerated() {
+                group.addTask {
+                    do {
+                        return (index, .success(try await start(spec.name, environment: spec.environment, folder: folder)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: Result<ServerProcess, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        let ordered = specs.indices.compactMap { results[$0] }
+        do {
+            return try ordered.map { try $0.get() }
+        } catch {
+            for case .success(let server) in ordered { await server.stop() }
+            throw error
+        }
     }
 
     var client: RemoteClient { RemoteClient(port: port) }
@@ -55,12 +85,9 @@ final class ServerProcess: Sendable {
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     /// SIGTERM, then waits (bounded) for the exit.
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<1_000 where process.isRunning { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+    @discardableResult
+    func stop() async -> Int32 {
+        await process.stop()
     }
 }
 
@@ -82,38 +109,23 @@ struct RemoteClient: TestClientProtocol {
 
 /// Starts `swiftchat <arguments>` in dev mode with cheap bcrypt and no `.env` file, plus
 /// `environment`, writing its output to `log`.
-func launchSwiftChat(_ arguments: [String], environment: [String: String], folder: URL, log: URL) throws -> Process {
+func launchSwiftChat(_ arguments: [String], environment: [String: String], folder: URL, log: URL) throws -> ChildProcess {
     let executable = try #require(ServerProcess.executable, "the swiftchat binary is not built (swift build)")
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.currentDirectoryURL = folder
-    process.environment = [
+    return try ChildProcess(executable.path, arguments, environment: [
         "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "PROJECT_RUNNING_ENV": "dev", "SWIFTCHAT_BCRYPT_COST": "4",
         "SWIFTCHAT_ENV_FILE": folder.appendingPathComponent("no.env").path,
-    ].merging(environment) { $1 }
-    let output = try FileHandle(forWritingTo: log)
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    return process
+        // Relative paths (the default database) land in the test's folder, never in the package.
+        "DATABASE_NAME": folder.appendingPathComponent("default.sqlite3").path,
+    ].merging(environment) { $1 }, outputPath: log.path)
 }
 
 /// Runs `swiftchat <arguments>` to its end (bounded) and returns its exit status and output.
 func runSwiftChat(_ arguments: [String], environment: [String: String], folder: URL) async throws -> (status: Int32, output: String) {
     let log = folder.appendingPathComponent("command-\(UUID().uuidString).log")
     let process = try launchSwiftChat(arguments, environment: environment, folder: folder, log: log)
-    let finished = await eventually(within: .seconds(120)) { !process.isRunning }
-    if !finished { process.terminate() }
-    process.waitUntilExit()
-    return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
-}
-
-/// A loopback port nothing listens on right now (bind to port 0, note it, close).
-func freeLoopbackPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-    let port = try #require(channel.localAddress?.port)
-    try await channel.close()
-    return port
+    if await !eventually(within: .seconds(120), { !process.isRunning }) {
+        Issue.record("swiftchat \(arguments.joined(separator: " ")) did not finish within 120 s")
+    }
+    let status = await process.stop()
+    return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
 }
