@@ -72,6 +72,15 @@ final class ChildProcess: Sendable {
         return await waitForExit()
     }
 
+    /// `stop` for synchronous callers (a `defer`), for processes that exit at once on SIGTERM.
+    func stopBlocking(grace: Duration = .seconds(10)) {
+        signal(SIGTERM)
+        let deadline = ContinuousClock.now.advanced(by: grace)
+        while isRunning, ContinuousClock.now < deadline { usleep(5_000) }
+        signal(SIGKILL)
+        while isRunning { usleep(1_000) }
+    }
+
     func waitForExit() async -> Int32 {
         while true {
             if let status { return status }

@@ -23,7 +23,7 @@ final class RedisServerProcess {
     let port: Int
     let password: String?
     private let directory: URL
-    private var pid: pid_t?
+    private var child: ChildProcess?
 
     /// The server's endpoint, with its password if it has one.
     var endpoint: RedisEndpoint { RedisEndpoint(host: "127.0.0.1", port: port, password: password) }
@@ -61,11 +61,12 @@ final class RedisServerProcess {
         guard !isRunning else { return }
         guard let executablePath = Self.executablePath else { throw StartFailed(description: "redis-server not found") }
         let arguments = [
-            executablePath, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", directory.path, "--logfile", directory.appendingPathComponent("redis.log").path,
         ] + (password.map { ["--requirepass", $0] } ?? [])
-        let pid = try Self.spawn(arguments)
-        self.pid = pid
+        let child = try ChildProcess(executablePath, arguments, environment: ProcessInfo.processInfo.environment, outputPath: "/dev/null")
+        self.child = child
+        let pid = child.pid
 
         let logger = Logger(label: "RedisServerProcess")
         for _ in 0..<200 {
@@ -92,56 +93,11 @@ final class RedisServerProcess {
     /// Sends SIGTERM and waits (at most 10 seconds, then SIGKILL) for the process to exit.
     /// Redis exits within milliseconds, so blocking here is brief and lets tests call it from `defer`.
     func stop() {
-        guard let pid, isRunning else { return }
-        kill(pid, SIGTERM)
-        for _ in 0..<2000 where isRunning {
-            usleep(5000)
-        }
-        if isRunning {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            self.pid = nil
-        }
+        child?.stopBlocking()
+        child = nil
     }
 
-    /// Reaps the process once it has exited.
-    private var isRunning: Bool {
-        guard let pid else { return false }
-        var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == 0 { return true }
-        self.pid = nil
-        return false
-    }
-
-    /// posix_spawn rather than Foundation's `Process`, which cannot reset the inherited signal mask.
-    private static func spawn(_ arguments: [String]) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        // The test runner blocks some signals, and a child inherits that mask: without resetting it,
-        // redis-server would never see SIGTERM.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-        guard result == 0 else {
-            throw StartFailed(description: "could not start redis-server: \(String(cString: strerror(result)))")
-        }
-        return pid
-    }
+    private var isRunning: Bool { child?.isRunning ?? false }
 
     /// Runs `body` with a loopback port that refuses connections: bound, but not listening, so that no other
     /// test can take it meanwhile.
