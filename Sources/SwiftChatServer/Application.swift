@@ -82,11 +82,16 @@ public func buildApplication(
         AuthController(api: api).register(on: routes)
         UserController(api: api).register(on: routes)
         InterestController(api: api).register(on: routes)
+        // The documentation belongs with the API it documents (nginx sends /swagger/ to web).
+        SwaggerController(table: routes.table, localUIDirectory: settings.swaggerUIDirectory, maxMessageLength: settings.maxMessageLength)
+            .register(on: routes)
     }
-    SwaggerController(table: routes.table, localUIDirectory: settings.swaggerUIDirectory, maxMessageLength: settings.maxMessageLength)
-        .register(on: routes)
 
     let webSocketRouter = Router(context: AppRequestContext.self)
+    if !settings.role.servesWebSocket {
+        // ws processes serve the socket; the documentation served here still describes it.
+        routes.table.addServedElsewhere(.init(method: .get, path: "/ws/", slashOptional: true, doc: Docs.webSocket))
+    }
     if settings.role.servesWebSocket {
         // A GET of /ws/ that is not a WebSocket upgrade: 403 with the reason. (Refused upgrades
         // are answered before they get here, by HandshakeGateHandler.)

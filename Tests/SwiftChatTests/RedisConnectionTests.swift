@@ -4,7 +4,7 @@ import NIOPosix
 import RedisClient
 import Testing
 
-/// Polls `condition` until it holds; throws `BoundExceeded` after 10 seconds.
+/// Polls `condition` until it holds; throws `BoundExceeded` after 30 seconds.
 func waitUntil(_ condition: @escaping @Sendable () async throws -> Bool) async throws {
     try await bounded {
         while try await !condition() {

@@ -24,6 +24,27 @@ import Testing
         }
     }
 
+    @Test func roleWebServesTheAPIAndDocumentsTheSocketItLeavesToWS() async throws {
+        try await withApp(environment: ["SWIFTCHAT_ROLE": "web", "REDIS_URL": TestBackends.redisURL ?? "redis://127.0.0.1:1"]) { client, _ in
+            #expect(try await client.call(.get, "/api/core/").status == .ok)
+            #expect(try await client.call(.get, "/ws/").status == .notFound)
+            let document = try await client.call(.get, "/swagger.json/")
+            let paths = document.dictionary["paths"] as? [String: Any] ?? [:]
+            #expect(paths["/ws/"] != nil, "the documentation describes the whole deployment")
+            #expect(paths["/api/core/user/me/"] != nil)
+        }
+    }
+
+    @Test func roleWSServesOnlyTheSocketAndHealth() async throws {
+        try await withApp(environment: ["SWIFTCHAT_ROLE": "ws", "REDIS_URL": TestBackends.redisURL ?? "redis://127.0.0.1:1"]) { client, _ in
+            let health = try await client.call(.get, "/health/")
+            #expect(health.status == .ok)
+            #expect(try await client.call(.get, "/ws/").status == .forbidden, "a GET without an upgrade")
+            #expect(try await client.call(.get, "/api/core/").status == .notFound)
+            #expect(try await client.call(.get, "/swagger.json/").status == .notFound)
+        }
+    }
+
     @Test func roleAllServesHTTPAndWebSocket() async throws {
         try await withApp(environment: ["SWIFTCHAT_ROLE": "all"]) { client, runtime in
             #expect(runtime.settings.role == .all)

@@ -216,6 +216,8 @@ struct CrossProcessTests {
                     let cast = try await api.cast()
                     #expect(try await ws1.client.call(.get, "/api/core/user/me/", token: cast.alice.access).status == .notFound,
                             "a ws process serves no API")
+                    #expect(try await ws1.client.call(.get, "/swagger.json/").status == .notFound, "nor its documentation")
+                    #expect(try await web.client.call(.get, "/ws/").status == .notFound, "and web serves no socket")
                     let aliceOnWS1 = SocketClient(port: ws1.port, path: "/ws/?token=\(cast.alice.access)")
                     let aliceOnWS2 = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.alice.access)")
                     let rahulOnWS2 = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.rahul.access)")

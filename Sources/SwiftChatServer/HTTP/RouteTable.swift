@@ -33,12 +33,22 @@ final class RouteTable: Sendable {
     }
 
     private let routes = Mutex<[Route]>([])
+    /// Routes of the deployment that processes of another role serve (`/ws/` for a web
+    /// process): documented here, never matched.
+    private let servedElsewhere = Mutex<[Route]>([])
 
     func add(_ route: Route) {
         routes.withLock { $0.append(route) }
     }
 
+    func addServedElsewhere(_ route: Route) {
+        servedElsewhere.withLock { $0.append(route) }
+    }
+
     var all: [Route] { routes.withLock { $0 } }
+
+    /// What the API documentation lists: the whole deployment's routes.
+    var documented: [Route] { all + servedElsewhere.withLock { $0 } }
 
     /// The routes matching a concrete path, the most specific only: a literal segment wins
     /// over a `{parameter}`, as in the router (`/user/me/` is not `/user/{id}/`).

@@ -3,7 +3,7 @@
 enum OpenAPIDocument {
     static func build(from table: RouteTable, maxMessageLength: Int) -> JSONValue {
         var paths: [(String, [(String, JSONValue)])] = []
-        for route in table.all.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
+        for route in table.documented.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
             let operation = self.operation(route)
             if let index = paths.firstIndex(where: { $0.0 == route.path }) {
                 paths[index].1.append((route.method.rawValue.lowercased(), operation))

@@ -129,7 +129,7 @@ struct BoundExceeded: Error, CustomStringConvertible {
 
 /// Runs `body` but throws `BoundExceeded` if it has not finished after `seconds`, so that a bug fails a test
 /// instead of hanging it. The body is not awaited past the bound (it may not react to cancellation).
-func bounded<T: Sendable>(_ seconds: Int = 10, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+func bounded<T: Sendable>(_ seconds: Int = 30, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let waiter = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
     let resume: @Sendable (Result<T, any Error>) -> Void = { outcome in
         waiter.withLockedValue { continuation in
