@@ -55,8 +55,10 @@ public final class RedisBroker: Broker {
 
     private static let publishCommand = Array("PUBLISH".utf8)
     /// Redis answers a PUBLISH in well under a millisecond; a request waits at most this long
-    /// for one that does not (the connection is then dropped and rebuilt).
-    private static let publishTimeout: Duration = .milliseconds(500)
+    /// for one that does not (the connection is then dropped and rebuilt). Generous, because a
+    /// timeout costs every publication until the reconnect, and a busy process can take a
+    /// while to read a reply that Redis sent at once.
+    private static let publishTimeout: Duration = .seconds(2)
 
     /// Counts the failure, tells this process's own sockets, and logs: the first failure of an
     /// outage at once, then one summary every `failureLogInterval` (an outage under load

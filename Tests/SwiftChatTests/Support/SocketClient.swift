@@ -165,6 +165,12 @@ extension TestClientProtocol {
     /// so that a request made right afterwards is sure to be seen.
     func openSocket(token: String, runtime: AppRuntime, path: String = "/ws/", origin: String? = nil, maxFrameSize: Int = 1 << 16,
                     autoPing: AutoPingSetup = .disabled, sourceLocation: SourceLocation = #_sourceLocation) async throws -> SocketClient {
+        // Through Redis a publication comes back a moment after the request that made it: let
+        // those already made arrive first, so the socket hears only what happens from now on.
+        _ = await eventually {
+            let counters = runtime.broker.subscribers.counters.snapshot
+            return counters.received >= counters.published
+        }
         let before = runtime.openSockets
         let socket = try startSocket(token: token, path: path, origin: origin, maxFrameSize: maxFrameSize, autoPing: autoPing)
         try #require(await socket.waitUntilConnected(), "socket did not connect: \(String(describing: socket.outcome))",
