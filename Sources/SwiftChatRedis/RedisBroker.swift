@@ -18,7 +18,7 @@ public final class RedisBroker: Broker {
     private let listens: Bool
     private let logger: Logger
     private let publisher = Mutex<RedisConnection?>(nil)
-    /// True while the subscription is open (or this process does not listen).
+    /// True while the subscription is open (never, in a process that does not listen).
     private let subscribed = Mutex(false)
     /// The subscription made by `connect()`, taken over by `run()`.
     private let firstSubscription = Mutex<RedisSubscription?>(nil)
