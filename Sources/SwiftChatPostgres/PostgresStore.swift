@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import SwiftChatCore
+import Synchronization
 
 /// The production store: PostgreSQL through PostgresNIO's connection pool. Same tables, same
 /// answers as the SQLite store; the shared conformance tests hold both to that.
@@ -28,9 +29,20 @@ public final class PostgresStore: ChatStore {
         runner = Task { await client.run() }
     }
 
+    /// Stops the pool. Bounded: a connection stuck mid-handshake with a silent server must not
+    /// hold up a shutdown, so after a few seconds the pool is left to finish on its own.
     public func close() async {
         runner.cancel()
-        await runner.value
+        let runner = self.runner
+        // Not a task group: it would wait for the pool anyway when leaving its scope.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumed = Mutex(false)
+            let resumeOnce: @Sendable () -> Void = {
+                if resumed.withLock({ done in defer { done = true }; return !done }) { continuation.resume() }
+            }
+            Task { await runner.value; resumeOnce() }
+            Task { try? await Task.sleep(for: .seconds(5)); resumeOnce() }
+        }
     }
 
     public func migrate() async throws {
