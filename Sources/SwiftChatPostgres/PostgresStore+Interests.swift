@@ -6,11 +6,11 @@ extension PostgresStore {
     static let interestColumns = "id, sent_by_id, sent_to_id, is_accepted, created_at"
 
     public func interest(id: InterestID) async throws -> Interest? {
-        try await read { try await $0.first("SELECT \(unescaped: Self.interestColumns) FROM interests WHERE id = \(id)", logger: $1) { try $0.interest() } }
+        try await pooled { try await $0.first("SELECT \(unescaped: Self.interestColumns) FROM interests WHERE id = \(id)", logger: $1) { try $0.interest() } }
     }
 
     public func interest(between a: UserID, and b: UserID) async throws -> Interest? {
-        try await read {
+        try await pooled {
             try await $0.first("""
                 SELECT \(unescaped: Self.interestColumns) FROM interests
                 WHERE LEAST(sent_by_id, sent_to_id) = \(min(a, b)) AND GREATEST(sent_by_id, sent_to_id) = \(max(a, b))
@@ -42,13 +42,13 @@ extension PostgresStore {
         }
         sql += " ORDER BY " + (filter.ordering ?? .id).sqlOrder(table: "i")
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
-        return try await read {
+        return try await pooled {
             try await $0.all(query, logger: $1) { InterestView(interest: try $0.interest(), otherUser: try $0.user()) }
         }
     }
 
     public func interests(involving user: UserID) async throws -> [Interest] {
-        try await read {
+        try await pooled {
             try await $0.all(
                 "SELECT \(unescaped: Self.interestColumns) FROM interests WHERE sent_by_id = \(user) OR sent_to_id = \(user) ORDER BY id",
                 logger: $1) { try $0.interest() }
@@ -56,7 +56,7 @@ extension PostgresStore {
     }
 
     public func createInterest(from sender: UserID, to recipient: UserID, at date: Date) async throws -> Interest {
-        try await write {
+        try await pooled {
             try await $0.first("""
                 INSERT INTO interests (sent_by_id, sent_to_id, is_accepted, created_at) VALUES (\(sender), \(recipient), FALSE, \(Timestamp(date)))
                 RETURNING \(unescaped: Self.interestColumns)
@@ -65,7 +65,7 @@ extension PostgresStore {
     }
 
     public func acceptInterest(id: InterestID) async throws -> Interest? {
-        try await write {
+        try await pooled {
             try await $0.first("UPDATE interests SET is_accepted = TRUE WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: $1) {
                 try $0.interest()
             }
@@ -73,7 +73,7 @@ extension PostgresStore {
     }
 
     public func deleteInterest(id: InterestID) async throws -> Interest? {
-        try await write {
+        try await pooled {
             try await $0.first("DELETE FROM interests WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: $1) { try $0.interest() }
         }
     }
@@ -83,7 +83,7 @@ extension PostgresStore {
     static let messageColumns = "id, interest_id, user_id, message, created_at"
 
     public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {
-        try await read {
+        try await pooled {
             try await $0.all("""
                 SELECT \(unescaped: Self.messageColumns) FROM chat_messages m WHERE interest_id = \(interest)
                 ORDER BY \(unescaped: ordering.sqlOrder(table: "m"))
@@ -92,11 +92,11 @@ extension PostgresStore {
     }
 
     public func message(id: ChatMessageID) async throws -> ChatMessage? {
-        try await read { try await $0.first("SELECT \(unescaped: Self.messageColumns) FROM chat_messages WHERE id = \(id)", logger: $1) { try $0.message() } }
+        try await pooled { try await $0.first("SELECT \(unescaped: Self.messageColumns) FROM chat_messages WHERE id = \(id)", logger: $1) { try $0.message() } }
     }
 
     public func createMessage(in interest: InterestID, by user: UserID, text: String, at date: Date) async throws -> ChatMessage {
-        try await write {
+        try await pooled {
             try await $0.first("""
                 INSERT INTO chat_messages (interest_id, user_id, message, created_at) VALUES (\(interest), \(user), \(text), \(Timestamp(date)))
                 RETURNING \(unescaped: Self.messageColumns)

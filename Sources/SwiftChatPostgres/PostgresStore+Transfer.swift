@@ -4,7 +4,7 @@ import SwiftChatCore
 
 extension PostgresStore {
     public func tableCounts() async throws -> TableCounts {
-        try await read {
+        try await pooled {
             try await $0.first("""
                 SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM otp_codes), (SELECT count(*) FROM interests),
                        (SELECT count(*) FROM chat_messages)
@@ -13,13 +13,13 @@ extension PostgresStore {
     }
 
     public func users(after id: UserID, limit: Int) async throws -> [User] {
-        try await read {
+        try await pooled {
             try await $0.all("SELECT \(unescaped: Self.userColumns) FROM users WHERE id > \(id) ORDER BY id LIMIT \(limit)", logger: $1) { try $0.user() }
         }
     }
 
     public func interests(after id: InterestID, limit: Int) async throws -> [Interest] {
-        try await read {
+        try await pooled {
             try await $0.all("SELECT \(unescaped: Self.interestColumns) FROM interests WHERE id > \(id) ORDER BY id LIMIT \(limit)", logger: $1) {
                 try $0.interest()
             }
@@ -27,7 +27,7 @@ extension PostgresStore {
     }
 
     public func messages(after id: ChatMessageID, limit: Int) async throws -> [ChatMessage] {
-        try await read {
+        try await pooled {
             try await $0.all("SELECT \(unescaped: Self.messageColumns) FROM chat_messages WHERE id > \(id) ORDER BY id LIMIT \(limit)", logger: $1) {
                 try $0.message()
             }
@@ -35,7 +35,7 @@ extension PostgresStore {
     }
 
     public func allPendingOTPs() async throws -> [PendingOTP] {
-        try await read { try await $0.all("SELECT \(unescaped: Self.otpColumns) FROM otp_codes ORDER BY phone_number, otp_for", logger: $1) { try $0.pendingOTP() } }
+        try await pooled { try await $0.all("SELECT \(unescaped: Self.otpColumns) FROM otp_codes ORDER BY phone_number, otp_for", logger: $1) { try $0.pendingOTP() } }
     }
 
     // Each batch is one multi-row INSERT in one transaction: a failed batch leaves nothing half-copied.
@@ -88,7 +88,7 @@ extension PostgresStore {
     }
 
     public func idWatermarks() async throws -> IDWatermarks {
-        try await read { connection, logger in
+        try await pooled { connection, logger in
             func mark(_ table: String) async throws -> Int64 {
                 // Null until the sequence first hands out an id.
                 try await connection.first(PostgresQuery(unsafeSQL: """

@@ -6,23 +6,23 @@ extension PostgresStore {
     static let userColumns = "id, phone_number, email, first_name, last_name, password, is_active, is_staff, is_superuser, date_joined"
 
     public func user(id: UserID) async throws -> User? {
-        try await read { try await $0.first("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id)", logger: $1) { try $0.user() } }
+        try await pooled { try await $0.first("SELECT \(unescaped: Self.userColumns) FROM users WHERE id = \(id)", logger: $1) { try $0.user() } }
     }
 
     public func user(phoneNumber: String) async throws -> User? {
-        try await read {
+        try await pooled {
             try await $0.first("SELECT \(unescaped: Self.userColumns) FROM users WHERE phone_number = \(phoneNumber)", logger: $1) { try $0.user() }
         }
     }
 
     public func users(excluding excluded: UserID) async throws -> [User] {
-        try await read {
+        try await pooled {
             try await $0.all("SELECT \(unescaped: Self.userColumns) FROM users WHERE id <> \(excluded) ORDER BY id", logger: $1) { try $0.user() }
         }
     }
 
     public func createUser(_ new: NewUser, at date: Date) async throws -> User {
-        try await write {
+        try await pooled {
             try await $0.first("""
                 INSERT INTO users (phone_number, email, first_name, last_name, password, is_staff, is_superuser, date_joined)
                 VALUES (\(new.phoneNumber), \(new.email), \(new.firstName), \(new.lastName), \(new.passwordHash), \(new.isStaff),
@@ -37,7 +37,7 @@ extension PostgresStore {
         // may be set to NULL) has its own flag.
         let setsEmail = changes.email != nil
         let email = changes.email ?? nil
-        return try await write {
+        return try await pooled {
             try await $0.first("""
                 UPDATE users SET
                     email = CASE WHEN \(setsEmail) THEN \(email) ELSE email END,
@@ -64,7 +64,7 @@ extension PostgresStore {
     }
 
     public func userCount() async throws -> Int {
-        try await read { try await $0.first("SELECT count(*) FROM users", logger: $1) { try $0.next(Int.self) } ?? 0 }
+        try await pooled { try await $0.first("SELECT count(*) FROM users", logger: $1) { try $0.next(Int.self) } ?? 0 }
     }
 }
 
@@ -72,7 +72,7 @@ extension PostgresStore {
     static let otpColumns = "phone_number, otp_for, code_hash, expire_at, failed_attempts"
 
     public func pendingOTP(phoneNumber: String, purpose: OTPPurpose) async throws -> PendingOTP? {
-        try await read {
+        try await pooled {
             try await $0.first(
                 "SELECT \(unescaped: Self.otpColumns) FROM otp_codes WHERE phone_number = \(phoneNumber) AND otp_for = \(purpose.rawValue)",
                 logger: $1) { try $0.pendingOTP() }
@@ -80,7 +80,7 @@ extension PostgresStore {
     }
 
     public func saveOTP(_ otp: PendingOTP) async throws {
-        try await write {
+        try await pooled {
             try await $0.run("""
                 INSERT INTO otp_codes (phone_number, otp_for, code_hash, expire_at, failed_attempts)
                 VALUES (\(otp.phoneNumber), \(otp.purpose.rawValue), \(otp.codeHash), \(Timestamp(otp.expiresAt)), \(otp.failedAttempts))
@@ -91,7 +91,7 @@ extension PostgresStore {
     }
 
     public func deleteOTP(phoneNumber: String, purpose: OTPPurpose) async throws {
-        try await write {
+        try await pooled {
             try await $0.run("DELETE FROM otp_codes WHERE phone_number = \(phoneNumber) AND otp_for = \(purpose.rawValue)", logger: $1)
         }
     }
@@ -120,7 +120,7 @@ extension PostgresStore {
     }
 
     public func purgeExpiredOTPs(before date: Date) async throws -> Int {
-        try await write {
+        try await pooled {
             try await $0.first("WITH gone AS (DELETE FROM otp_codes WHERE expire_at <= \(Timestamp(date)) RETURNING 1) SELECT count(*) FROM gone",
                 logger: $1) { try $0.next(Int.self) } ?? 0
         }

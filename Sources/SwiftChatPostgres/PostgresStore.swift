@@ -74,21 +74,16 @@ public final class PostgresStore: ChatStore {
     }
 
     public func ping() async throws {
-        try await read { try await $0.run("SELECT 1", logger: $1) }
+        try await pooled { try await $0.run("SELECT 1", logger: $1) }
     }
 
     // MARK: Running statements
 
-    /// Runs reads on a pooled connection.
-    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    /// Runs statements on a pooled connection (each its own transaction).
+    func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         try await withinTimeout { [client, logger] in
             try await client.withConnection { connection in try await Self.closingOnCancel(connection) { try await body(connection, logger) } }
         }
-    }
-
-    /// Runs one write statement.
-    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        try await read(body)
     }
 
     /// Runs several statements as one transaction.
