@@ -7,10 +7,25 @@ import SwiftChatCore
 public final class SQLiteStore: ChatStore {
     let pool: DatabasePool
 
-    /// Opens (creating if needed) the database file at `path`, creating its folder too.
+    /// Opens (creating if needed) the database file at `path`, creating its folder too. The file
+    /// holds phone numbers, chat text and password hashes: a folder made here is the owner's only
+    /// (0700), and the database file, with the WAL and shared-memory files SQLite derives from its
+    /// mode, is 0600. An existing folder is left as it is (it may be shared, like /tmp).
     public init(path: String, maximumReaders: Int = 8) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let files = FileManager.default
+        if !files.fileExists(atPath: folder.path) {
+            try files.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        if !files.fileExists(atPath: path) {
+            // An empty file is a new database to SQLite; made here, it never exists with a wider mode.
+            guard files.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+        }
+        for file in [path, path + "-wal", path + "-shm"] where files.fileExists(atPath: file) {
+            try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        }
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.maximumReaderCount = maximumReaders

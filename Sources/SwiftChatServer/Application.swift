@@ -44,12 +44,17 @@ public func buildApplication(
     let tokens = await TokenService(
         secret: secret, accessLifetime: settings.accessTokenLifetime, refreshLifetime: settings.refreshTokenLifetime, now: now)
     let auth = AuthService(
-        store: store, tokens: tokens, passwords: passwords, codes: OTPCodec(secret: secret), sender: makeSender(settings, logger: logger),
+        store: store, tokens: tokens, passwords: passwords, codes: OTPCodec(secret: secret, length: settings.otpLength),
+        sender: makeSender(settings, logger: logger),
         policy: OTPPolicy(
             returnsCodeInResponse: settings.devMode, lifetime: settings.otpLifetime, maxAttempts: settings.otpMaxAttempts,
-            perPhone: RateLimiter(limit: settings.otpRatePerPhone, window: settings.otpRateWindow),
+            // Per phone within a code's lifetime: nobody else can keep the owner from a code longer.
+            perPhone: RateLimiter(limit: settings.otpRatePerPhone, window: settings.otpLifetime),
             perClient: RateLimiter(limit: settings.otpRatePerClient, window: settings.otpRateWindow),
-            passwordPerClient: RateLimiter(limit: settings.passwordRatePerClient, window: settings.otpRateWindow)),
+            passwordPerClient: RateLimiter(limit: settings.passwordRatePerClient, window: settings.otpRateWindow),
+            phoneFailures: FailureBackoff(
+                freeFailures: settings.otpFreeFailuresPerPhone, window: settings.otpRateWindow, maxLock: settings.otpLifetime),
+            clientFailures: RateLimiter(limit: settings.otpFailuresPerClient, window: settings.otpRateWindow)),
         now: now, logger: logger)
 
     try await seedAccounts(store: store, settings: settings, passwords: passwords, logger: logger, now: now)
@@ -57,10 +62,14 @@ public func buildApplication(
         logger.warning("dev mode (PROJECT_RUNNING_ENV=dev): OTP codes are returned in API responses; never run production like this")
     }
 
+    let throttles = WriteThrottles(
+        messagesPerMinute: settings.messageRatePerUser, interestChangesPerMinute: settings.interestRatePerUser, now: now)
     let api = APIContext(
         auth: auth, users: UserService(store: store, broker: broker),
         interests: InterestService(store: store, broker: broker, maxMessageLength: settings.maxMessageLength, now: now),
-        maxBodySize: settings.maxBodySize, trustProxy: settings.trustProxy)
+        maxBodySize: settings.maxBodySize, throttles: throttles,
+        search: SearchLimits(maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength),
+        trustedProxies: settings.trustProxy ? settings.trustedProxies : [], trustProxy: settings.trustProxy)
     let gate = WebSocketGate(auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts)
     let counters = SocketCounters()
     // Pongs are consumed inside the WebSocket library and never reach the idle watchdog. While
@@ -70,7 +79,7 @@ public func buildApplication(
     let idleTimeout = pingInterval > 0 && pingInterval < settings.webSocketIdleTimeout ? 0 : settings.webSocketIdleTimeout
     let socketHandler = NotificationSocketHandler(
         gate: gate, fanout: fanout, queueLimit: settings.webSocketQueueLimit, maxMessageSize: settings.webSocketMaxFrameSize,
-        idleTimeout: idleTimeout, counters: counters)
+        idleTimeout: idleTimeout, maxSocketsPerUser: settings.webSocketMaxSocketsPerUser, counters: counters)
 
     let routes = APIRoutes(router: Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints]), table: RouteTable())
     // CORS outermost, so that error answers carry its headers too (browsers hide them otherwise).
@@ -115,13 +124,21 @@ public func buildApplication(
         maxFrameSize: settings.webSocketMaxFrameSize,
         autoPing: pingInterval > 0 ? .enabled(timePeriod: .milliseconds(Int64(pingInterval * 1000))) : .disabled)
     let webSocketResponder = webSocketRouter.buildResponder()
+    let limits = ConnectionLimits(
+        headTimeout: .interval(settings.httpHeadTimeout), bodyTimeout: .interval(settings.httpBodyTimeout),
+        keepAliveTimeout: .interval(settings.httpKeepAliveTimeout), maxHeadSize: settings.httpMaxHeadSize)
+    let http1 = HTTP1Channel.Configuration(
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeadSize, maxHeaderListSize: limits.maxHeadSize))
     let server = HTTPServerBuilder { responder in
         GatedChildChannel(
             inner: HTTP1WebSocketUpgradeChannel(
-                responder: responder, webSocketResponder: webSocketResponder, configuration: .init(ws: webSocketConfiguration)),
-            gate: gate)
+                responder: responder, webSocketResponder: webSocketResponder,
+                configuration: .init(http1: http1, ws: webSocketConfiguration)),
+            gate: gate, limits: limits, admissionTimeout: .interval(settings.webSocketHandshakeTimeout))
     }
-    var services: [any Service] = [HousekeepingService(store: store, auth: auth, logger: logger, now: now)]
+    var services: [any Service] = [
+        HousekeepingService(store: store, auth: auth, throttles: throttles, logger: logger, now: now)
+    ]
     if let redis = broker as? RedisBroker {
         services.append(BrokerConnectionService(broker: redis))
     }
@@ -238,6 +255,7 @@ struct BrokerConnectionService: Service {
 struct HousekeepingService: Service {
     let store: any ChatStore
     let auth: AuthService
+    let throttles: WriteThrottles
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -249,6 +267,7 @@ struct HousekeepingService: Service {
                 return
             }
             auth.purgeRateLimits()
+            throttles.purge()
             do {
                 _ = try await store.purgeExpiredOTPs(before: now())
             } catch {

@@ -11,8 +11,11 @@ struct SwiftChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftchat",
         abstract: "A chat backend in one binary: OTP login, JWT, interests, chat messages and a notification WebSocket.",
+        version: SwiftChatVersion.current,
         subcommands: [Serve.self, Migrate.self, Seed.self, MoveData.self],
         defaultSubcommand: Serve.self)
+
+    static var commandNames: [String] { configuration.subcommands.compactMap { $0.configuration.commandName } }
 }
 
 /// Every subcommand takes the same settings flags (see `swiftchat serve --help`).
@@ -20,12 +23,27 @@ struct SettingsOptions: ParsableArguments {
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings flags such as --port 8000 (listed below).", valueName: "settings"))
     var flags: [String] = []
 
+    /// The settings, after logging the names that look like misspelled settings.
     func load() throws -> Settings {
+        // A word where a flag belongs: a mistyped command, passed on to the default one (serve).
+        if let word = flags.first, !word.hasPrefix("-") {
+            let commands = SwiftChatCommand.commandNames
+            if let suggestion = NameSuggestions.closest(to: word, among: commands) {
+                throw ValidationError("unknown command \"\(word)\"; did you mean \(suggestion)?")
+            }
+            throw ValidationError("\"\(word)\" is neither a command (\(commands.joined(separator: ", "))) nor a settings flag")
+        }
+        let settings: Settings
         do {
-            return try Settings.load(flags: flags)
+            settings = try Settings.load(flags: flags)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
+        let logger = makeLogger(settings)
+        for warning in settings.unknownNameWarnings {
+            logger.warning("\(warning)")
+        }
+        return settings
     }
 }
 
@@ -37,7 +55,8 @@ func makeLogger(_ settings: Settings) -> Logger {
 
 struct Serve: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(abstract: "Migrate, seed, and serve HTTP and WebSocket until SIGINT or SIGTERM.", discussion: SettingsHelp.text)
+        CommandConfiguration(
+            commandName: "serve", abstract: "Migrate, seed, and serve HTTP and WebSocket until SIGINT or SIGTERM.", discussion: SettingsHelp.text)
     }
 
     @OptionGroup var options: SettingsOptions
@@ -45,6 +64,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.load()
         let logger = makeLogger(settings)
+        for warning in StartupChecks.serveWarnings(settings) {
+            logger.warning("\(warning)")
+        }
+        // Before migrating and seeding, so that a second server on the same port changes nothing.
+        try await StartupChecks.checkAddressIsFree(settings)
+        try StartupChecks.checkDatabaseFolder(settings)
         raiseOpenFileLimit()
         do {
             let (app, runtime) = try await buildApplication(settings: settings, logger: logger)
@@ -53,19 +78,23 @@ struct Serve: AsyncParsableCommand {
             await runtime.shutdown()
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
+        } catch {
+            // The port was free at the check but taken before the server bound it.
+            throw StartupChecks.bindFailure(error, settings: settings) ?? error
         }
     }
 }
 
 struct Migrate: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(abstract: "Create or upgrade the database schema, then exit.", discussion: SettingsHelp.text)
+        CommandConfiguration(commandName: "migrate", abstract: "Create or upgrade the database schema, then exit.", discussion: SettingsHelp.text)
     }
 
     @OptionGroup var options: SettingsOptions
 
     func run() async throws {
         let settings = try options.load()
+        try StartupChecks.checkDatabaseFolder(settings)
         let store = try await openStore(settings, logger: makeLogger(settings))
         await store.close()
         print("database migrated: \(settings.databaseURL.map(String.init(describing:)) ?? settings.databasePath)")
@@ -74,13 +103,16 @@ struct Migrate: AsyncParsableCommand {
 
 struct Seed: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
-        CommandConfiguration(abstract: "Create the admin and the demo users if missing (also done at every start), then exit.", discussion: SettingsHelp.text)
+        CommandConfiguration(
+            commandName: "seed", abstract: "Create the admin and the demo users if missing (also done at every start), then exit.",
+            discussion: SettingsHelp.text)
     }
 
     @OptionGroup var options: SettingsOptions
 
     func run() async throws {
         let settings = try options.load()
+        try StartupChecks.checkDatabaseFolder(settings)
         let store = try await openStore(settings, logger: makeLogger(settings))
         let outcome = try await seedAccounts(
             store: store, settings: settings, passwords: PasswordHasher(cost: settings.bcryptCost), logger: makeLogger(settings))
@@ -120,6 +152,7 @@ struct MoveData: AsyncParsableCommand {
             throw ValidationError("no SQLite database at \(settings.databasePath); set DATABASE_NAME (or --database-name) to the install's file")
         }
         settings.databaseURL = nil
+        try StartupChecks.checkDatabaseFolder(settings)
         let source = try await openStore(settings, logger: logger)
         if try await source.tableCounts().isEmpty {
             await source.close()

@@ -3,7 +3,7 @@ import Testing
 @testable import SwiftChatCore
 
 /// `swiftchat migrate` and `swiftchat move-data`, run as a self-hoster runs them.
-@Suite("Command line", .enabled(if: ServerProcess.executable != nil || TestBackends.required))
+@Suite("Command line", .enabled(if: ServerProcess.executable != nil || TestBackends.required, "runs the swiftchat binary, which is not built (swift build)"))
 struct CommandLineTests {
     @Test("migrate creates the schema on each database and can run again", arguments: TestBackends.stores)
     func migrate(backend: StoreBackend) async throws {

@@ -70,15 +70,17 @@ import Testing
         }
     }
 
-    @Test("IPv6 clients are counted per /64", arguments: [
+    @Test("IPv6 clients are counted per /64, IPv4 ones per address, mapped or not", arguments: [
         ("2001:db8:1:2::5", "2001:db8:1:2::/64"),
         ("2001:db8:1:2:ffff:1:2:3", "2001:db8:1:2::/64"),
         ("::1", "0:0:0:0::/64"),
-        ("203.0.113.7", nil),
-        ("not an address", nil),
+        ("203.0.113.7", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("::ffff:198.51.100.1", "198.51.100.1"),
+        ("not an address", "not an address"),
     ])
-    func ipv6Blocks(address: String, block: String?) {
-        #expect(APIContext.ipv6Block(address) == block)
+    func rateLimitKeys(address: String, key: String) {
+        #expect(APIContext.rateLimitKey(address) == key)
     }
 
     @Test("durations beyond ten years stop startup instead of overflowing later")

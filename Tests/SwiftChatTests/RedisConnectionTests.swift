@@ -25,7 +25,7 @@ func receive(_ count: Int, from subscription: RedisSubscription) async throws ->
     }
 }
 
-@Suite(.enabled(if: RedisServerProcess.isAvailable || TestBackends.required))
+@Suite(.enabled(if: RedisServerProcess.isAvailable || TestBackends.required, "needs redis-server on PATH (Debian's redis-server package)"))
 struct RedisConnectionTests {
     @Test func setAndGetAreBinarySafe() async throws {
         let server = try await RedisServerProcess.start()

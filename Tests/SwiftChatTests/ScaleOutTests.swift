@@ -93,9 +93,10 @@ struct BrokerConformanceTests {
         }
     }
 
-    @Test("Redis: a message on the channel that is not a publication is counted and skipped")
+    @Test(
+        "Redis: a message on the channel that is not a publication is counted and skipped",
+        .enabled(if: BrokerBackend.available.contains(.redis), "needs SWIFTCHAT_TEST_REDIS_URL (scripts/test_backends.sh start)"))
     func malformedMessagesAreSkipped() async throws {
-        guard BrokerBackend.available.contains(.redis) else { return }
         let endpoint = try RedisEndpoint(url: try #require(TestBackends.redisURL))
         let channel = "swiftchat-test:\(UUID().uuidString)"
         let fanout = LocalFanout(logger: testLogger, render: NotificationSocketHandler.render)
@@ -130,7 +131,7 @@ extension RedisServerProcess: @unchecked Sendable {}
 
 /// Redis going away must cost notifications only: writes commit and answer as usual, the
 /// failure is logged and counted, and delivery comes back on its own.
-@Suite("Redis outage", .enabled(if: RedisServerProcess.isAvailable || TestBackends.required))
+@Suite("Redis outage", .enabled(if: RedisServerProcess.isAvailable || TestBackends.required, "needs redis-server on PATH (Debian's redis-server package)"))
 struct RedisOutageTests {
     @Test func writesSucceedWhileRedisIsDownAndDeliveryResumesWhenItIsBack() async throws {
         let redis = try await RedisServerProcess.start()
@@ -192,7 +193,11 @@ struct RedisOutageTests {
 
 /// The original's topology: a web process for HTTP, ws processes for sockets, one database,
 /// Redis between them. Real `swiftchat` processes on PostgreSQL and Redis.
-@Suite("Cross-process", .enabled(if: (TestBackends.postgresURL != nil && TestBackends.redisURL != nil) || TestBackends.required))
+@Suite(
+    "Cross-process",
+    .enabled(
+        if: (TestBackends.postgresURL != nil && TestBackends.redisURL != nil) || TestBackends.required,
+        "needs SWIFTCHAT_TEST_DATABASE_URL and SWIFTCHAT_TEST_REDIS_URL (scripts/test_backends.sh start)"))
 struct CrossProcessTests {
     @Test func aMessagePostedToTheWebProcessReachesSocketsOnBothWSProcesses() async throws {
         let redisURL = try #require(TestBackends.redisURL, "SWIFTCHAT_TEST_REDIS_URL")
@@ -250,7 +255,7 @@ struct CrossProcessTests {
 
 /// PostgreSQL going away: requests are answered 503 in JSON within the timeout instead of
 /// hanging, and the server recovers by itself when the database is back.
-@Suite("PostgreSQL outage", .enabled(if: TestBackends.postgresURL != nil || TestBackends.required))
+@Suite("PostgreSQL outage", .enabled(if: TestBackends.postgresURL != nil || TestBackends.required, "needs SWIFTCHAT_TEST_DATABASE_URL (scripts/test_backends.sh start)"))
 struct PostgresOutageTests {
     @Test func requestsGet503WhileTheDatabaseRefusesConnectionsAndRecoverAfterwards() async throws {
         let base = try #require(TestBackends.postgresURL, "SWIFTCHAT_TEST_DATABASE_URL")

@@ -22,7 +22,9 @@ import Testing
         return FileManager.default.fileExists(atPath: folder + "/swagger-ui-bundle.js") ? folder : nil
     }
 
-    @Test(.enabled(if: chromium != nil && swaggerUIDirectory != nil || required))
+    @Test(.enabled(
+        if: chromium != nil && swaggerUIDirectory != nil || required,
+        "needs Chromium and a swagger-ui-dist folder (SWIFTCHAT_SWAGGER_UI_DIR or the drf-spectacular-sidecar package)"))
     func swaggerUIListsEveryOperation() async throws {
         let browser = try #require(Self.chromium, "Chromium is not installed")
         let folder = try #require(Self.swaggerUIDirectory, "no swagger-ui-dist folder found")

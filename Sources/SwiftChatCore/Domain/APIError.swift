@@ -43,6 +43,7 @@ public enum ErrorText {
     public static let notNull = "This field may not be null."
     public static let invalidInteger = "A valid integer is required."
     public static let notAString = "Not a valid string."
+    public static let nullCharacters = "Null characters are not allowed."
     public static let invalidPhone = "The phone number entered is not valid."
     public static let phoneTaken = "user with this phone number already exists."
     public static let otpExpired = "otp expired"

@@ -16,8 +16,19 @@ public struct PasswordHasher: Sendable {
         await Self.offPool { Bcrypt.hash(password, cost: cost) }
     }
 
+    /// bcrypt reads at most 72 bytes and stops at a NUL, so longer passwords or ones with a NUL
+    /// would be cut without a word: they are refused instead. nil when the password is usable.
+    public static func problem(with password: String) -> String? {
+        if password.utf8.count > maxBytes { return "Ensure this password has no more than \(maxBytes) bytes in UTF-8." }
+        if password.utf8.contains(0) { return ErrorText.nullCharacters }
+        return nil
+    }
+
+    public static let maxBytes = 72
+
     public func verify(_ password: String, against hash: String) async -> Bool {
-        guard !hash.isEmpty else { return false }
+        // A password bcrypt would cut can never be the one that was registered.
+        guard !hash.isEmpty, Self.problem(with: password) == nil else { return false }
         return await Self.offPool { Bcrypt.verify(password, hash: hash) }
     }
 
@@ -38,16 +49,26 @@ public struct PasswordHasher: Sendable {
 /// stolen table still does not give the codes away without the key.
 public struct OTPCodec: Sendable {
     private let key: SymmetricKey
+    /// Digits per code.
+    public let length: Int
 
-    public init(secret: String) {
+    public init(secret: String, length: Int = 4) {
         self.key = SymmetricKey(data: SHA256.hash(data: Data("swiftchat-otp:\(secret)".utf8)))
+        self.length = length
     }
 
-    /// A 4-digit code in 1000...9999, like the original's, but uniform from a CSPRNG.
+    /// How many different codes there are: the first digit is never 0 (a client that sends
+    /// the code as a JSON number, as the original's does, would lose it).
+    public var codeCount: Int { 9 * Self.power(length - 1) }
+
+    /// A code of `length` digits (4 gives 1000...9999, like the original's), uniform from a CSPRNG.
     public func newCode() -> String {
         var generator = SystemRandomNumberGenerator()
-        return String(Int.random(in: 1000...9999, using: &generator))
+        let smallest = Self.power(length - 1)
+        return String(Int.random(in: smallest...(10 * smallest - 1), using: &generator))
     }
+
+    private static func power(_ exponent: Int) -> Int { (0..<exponent).reduce(1) { product, _ in product * 10 } }
 
     public func hash(code: String, phoneNumber: String, purpose: OTPPurpose) -> String {
         let message = Data("\(purpose.rawValue)|\(phoneNumber)|\(code)".utf8)

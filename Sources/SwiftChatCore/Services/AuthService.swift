@@ -11,10 +11,14 @@ public struct OTPPolicy: Sendable {
     public var perPhone: RateLimiter
     public var perClient: RateLimiter
     public var passwordPerClient: RateLimiter
+    /// Wrong codes per phone number, across codes, with a growing back-off.
+    public var phoneFailures: FailureBackoff
+    /// Wrong codes per client address.
+    public var clientFailures: RateLimiter
 
     public init(
         returnsCodeInResponse: Bool, lifetime: TimeInterval, maxAttempts: Int, perPhone: RateLimiter, perClient: RateLimiter,
-        passwordPerClient: RateLimiter
+        passwordPerClient: RateLimiter, phoneFailures: FailureBackoff? = nil, clientFailures: RateLimiter? = nil
     ) {
         self.returnsCodeInResponse = returnsCodeInResponse
         self.lifetime = lifetime
@@ -22,6 +26,8 @@ public struct OTPPolicy: Sendable {
         self.perPhone = perPhone
         self.perClient = perClient
         self.passwordPerClient = passwordPerClient
+        self.phoneFailures = phoneFailures ?? FailureBackoff(freeFailures: 0, window: 1, maxLock: 1)
+        self.clientFailures = clientFailures ?? RateLimiter(limit: 0, window: 1)
     }
 }
 
@@ -30,7 +36,7 @@ public struct AuthService: Sendable {
     let store: any ChatStore
     public let tokens: TokenService
     let passwords: PasswordHasher
-    let codes: OTPCodec
+    public let codes: OTPCodec
     let sender: any OTPSender
     public let policy: OTPPolicy
     let now: @Sendable () -> Date
@@ -65,10 +71,16 @@ public struct AuthService: Sendable {
         if let wait = policy.passwordPerClient.hit(client, now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
     }
 
+    /// Refuses a client that sent too many wrong codes (before its request is read).
+    public func throttleCodeGuesses(_ client: String) throws {
+        if let wait = policy.clientFailures.wait(client, now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
+    }
+
     /// Forgets rate limit entries that have aged out.
     public func purgeRateLimits() {
         let current = now()
-        for limiter in [policy.perPhone, policy.perClient, policy.passwordPerClient] { limiter.purge(now: current) }
+        for limiter in [policy.perPhone, policy.perClient, policy.passwordPerClient, policy.clientFailures] { limiter.purge(now: current) }
+        policy.phoneFailures.purge(now: current)
     }
 
     /// `POST /api/otp/gen/phone_number/`. Returns the code only in dev mode.
@@ -99,8 +111,8 @@ public struct AuthService: Sendable {
     }
 
     /// `POST /api/otp/auth/`: checks an `A` code and logs in, creating the account on first use.
-    public func logIn(phone: PhoneNumber, code: Int) async throws -> TokenPair {
-        switch try await consume(code: String(code), phone: phone, purpose: .authLogin) {
+    public func logIn(phone: PhoneNumber, code: Int, client: String) async throws -> TokenPair {
+        switch try await consume(code: String(code), phone: phone, purpose: .authLogin, client: client) {
         case .missingOrExpired: throw APIError.field("otp", ErrorText.otpExpired)
         case .wrongCode: throw APIError.field("otp", ErrorText.otpWrong)
         case .accepted: break
@@ -111,8 +123,8 @@ public struct AuthService: Sendable {
 
     /// `POST /api/core/user/`: registers with an `N` code. The caller has already checked the
     /// fields and that the phone is free.
-    public func register(_ new: NewUser, password: String, code: String, phone: PhoneNumber) async throws -> User {
-        guard try await consume(code: code, phone: phone, purpose: .newAccount) == .accepted else {
+    public func register(_ new: NewUser, password: String, code: String, phone: PhoneNumber, client: String) async throws -> User {
+        guard try await consume(code: code, phone: phone, purpose: .newAccount, client: client) == .accepted else {
             throw APIError.field("otp", ErrorText.otpWrong)
         }
         var new = new
@@ -173,10 +185,26 @@ public struct AuthService: Sendable {
         return user
     }
 
-    private func consume(code: String, phone: PhoneNumber, purpose: OTPPurpose) async throws -> OTPCheck {
-        try await store.consumeOTP(
+    /// Checks a code, within the guessing budget: a client with too many wrong codes, or a
+    /// phone in back-off, is refused before the code is looked at.
+    private func consume(code: String, phone: PhoneNumber, purpose: OTPPurpose, client: String) async throws -> OTPCheck {
+        let current = now()
+        if let wait = policy.clientFailures.wait(client, now: current) ?? policy.phoneFailures.lockRemaining(phone.e164, now: current) {
+            throw APIError.throttled(retryAfterSeconds: wait)
+        }
+        let check = try await store.consumeOTP(
             phoneNumber: phone.e164, purpose: purpose, codeHash: codes.hash(code: code, phoneNumber: phone.e164, purpose: purpose),
-            now: now(), maxAttempts: policy.maxAttempts)
+            now: current, maxAttempts: policy.maxAttempts)
+        switch check {
+        case .wrongCode:
+            policy.clientFailures.record(client, now: current)
+            policy.phoneFailures.recordFailure(phone.e164, now: current)
+        case .accepted:
+            policy.phoneFailures.recordSuccess(phone.e164)
+        case .missingOrExpired:
+            break
+        }
+        return check
     }
 
     private func findOrCreateUser(phone: PhoneNumber) async throws -> User {

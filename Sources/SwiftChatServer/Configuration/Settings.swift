@@ -58,7 +58,10 @@ public struct Settings: Sendable {
     public var bcryptCost: UInt8
     public var otpLifetime: TimeInterval
     public var otpMaxAttempts: Int
+    public var otpLength: Int
     public var otpRatePerPhone: Int
+    public var otpFreeFailuresPerPhone: Int
+    public var otpFailuresPerClient: Int
     public var otpRatePerClient: Int
     public var passwordRatePerClient: Int
     public var otpRateWindow: TimeInterval
@@ -70,6 +73,17 @@ public struct Settings: Sendable {
     public var twilioFromNumber: String?
     public var twilioAPIURL: URL
     public var trustProxy: Bool
+    public var trustedProxies: [AddressBlock]
+    public var messageRatePerUser: Int
+    public var interestRatePerUser: Int
+    public var searchMaxTerms: Int
+    public var searchMaxTermLength: Int
+    public var httpHeadTimeout: TimeInterval
+    public var httpBodyTimeout: TimeInterval
+    public var httpKeepAliveTimeout: TimeInterval
+    public var httpMaxHeadSize: Int
+    public var webSocketHandshakeTimeout: TimeInterval
+    public var webSocketMaxSocketsPerUser: Int
     public var maxMessageLength: Int
     public var maxBodySize: Int
     public var webSocketPingInterval: TimeInterval
@@ -78,6 +92,9 @@ public struct Settings: Sendable {
     public var webSocketMaxFrameSize: Int
     public var logLevel: Logger.Level
     public var swaggerUIDirectory: String?
+    /// Names in the environment or `.env` file that look like settings but are not (typos),
+    /// each with the closest setting; the CLI logs them at start.
+    public internal(set) var unknownNameWarnings: [String] = []
 
     /// Decodes settings from the given sources. `flags` are `--name value` / `--name=value`
     /// pairs from the command line.
@@ -87,11 +104,15 @@ public struct Settings: Sendable {
     ) throws -> Settings {
         let flagValues = try parseFlags(flags)
         var sources = SettingSources(flags: flagValues, environment: environment, envFile: [:])
+        var envFilePath = ".env"
         if readEnvFile {
-            let path = sources.value("SWIFTCHAT_ENV_FILE") ?? ".env"
-            sources.envFile = try DotEnv.read(path: path)
+            envFilePath = sources.value("SWIFTCHAT_ENV_FILE") ?? ".env"
+            sources.envFile = try DotEnv.read(path: envFilePath)
         }
-        return try Settings(sources)
+        var settings = try Settings(sources)
+        settings.unknownNameWarnings = StartupChecks.unknownNameWarnings(
+            environment: environment, envFile: sources.envFile, envFilePath: envFilePath)
+        return settings
     }
 
     init(_ s: SettingSources) throws {
@@ -145,13 +166,19 @@ public struct Settings: Sendable {
         if adminPhone != nil, (adminPassword ?? "").isEmpty {
             throw ConfigurationError("PROJECT_ADMIN_DEFAULT_SECRET", "must be set when PROJECT_ADMIN_DETAIL is")
         }
+        if let adminPassword, let problem = PasswordHasher.problem(with: adminPassword) {
+            throw ConfigurationError("PROJECT_ADMIN_DEFAULT_SECRET", problem)
+        }
         seedDemoUsers = try s.bool("SWIFTCHAT_DEMO_USERS")
         accessTokenLifetime = try s.duration("SWIFTCHAT_ACCESS_TOKEN_LIFETIME", positive: true)
         refreshTokenLifetime = try s.duration("SWIFTCHAT_REFRESH_TOKEN_LIFETIME", positive: true)
         bcryptCost = UInt8(try s.integer("SWIFTCHAT_BCRYPT_COST", in: 4...31))
         otpLifetime = try s.duration("SWIFTCHAT_OTP_LIFETIME", positive: true)
         otpMaxAttempts = try s.integer("SWIFTCHAT_OTP_MAX_ATTEMPTS", in: 1...1000)
+        otpLength = s.value("SWIFTCHAT_OTP_LENGTH") == nil ? (devMode ? 4 : 6) : try s.integer("SWIFTCHAT_OTP_LENGTH", in: 4...9)
         otpRatePerPhone = try s.integer("SWIFTCHAT_OTP_RATE_PER_PHONE", in: 0...Int(Int32.max))
+        otpFreeFailuresPerPhone = try s.integer("SWIFTCHAT_OTP_FREE_FAILURES_PER_PHONE", in: 0...Int(Int32.max))
+        otpFailuresPerClient = try s.integer("SWIFTCHAT_OTP_FAILURES_PER_CLIENT", in: 0...Int(Int32.max))
         otpRatePerClient = try s.integer("SWIFTCHAT_OTP_RATE_PER_CLIENT", in: 0...Int(Int32.max))
         passwordRatePerClient = try s.integer("SWIFTCHAT_PASSWORD_RATE_PER_CLIENT", in: 0...Int(Int32.max))
         otpRateWindow = try s.duration("SWIFTCHAT_OTP_RATE_WINDOW", positive: true)
@@ -164,6 +191,22 @@ public struct Settings: Sendable {
         twilioFromNumber = s.value("TWILIO_FROM_NUMBER")
         twilioAPIURL = try s.url("SWIFTCHAT_TWILIO_API_URL")!
         trustProxy = try s.bool("SWIFTCHAT_TRUST_PROXY")
+        trustedProxies = try s.list("SWIFTCHAT_TRUSTED_PROXIES", separator: ",").map { text in
+            guard let block = AddressBlock(text) else {
+                throw ConfigurationError("SWIFTCHAT_TRUSTED_PROXIES", "\"\(text)\" is not an IP address or a CIDR block like 10.0.0.0/8")
+            }
+            return block
+        }
+        messageRatePerUser = try s.integer("SWIFTCHAT_MESSAGE_RATE_PER_USER", in: 0...1_000_000_000)
+        interestRatePerUser = try s.integer("SWIFTCHAT_INTEREST_RATE_PER_USER", in: 0...1_000_000_000)
+        searchMaxTerms = try s.integer("SWIFTCHAT_SEARCH_MAX_TERMS", in: 1...1000)
+        searchMaxTermLength = try s.integer("SWIFTCHAT_SEARCH_MAX_TERM_LENGTH", in: 1...10_000)
+        httpHeadTimeout = try s.duration("SWIFTCHAT_HTTP_HEAD_TIMEOUT", positive: true)
+        httpBodyTimeout = try s.duration("SWIFTCHAT_HTTP_BODY_TIMEOUT", positive: true)
+        httpKeepAliveTimeout = try s.duration("SWIFTCHAT_HTTP_KEEPALIVE_TIMEOUT", positive: true)
+        httpMaxHeadSize = try s.integer("SWIFTCHAT_HTTP_MAX_HEAD_SIZE", in: 1024...(1 << 20))
+        webSocketHandshakeTimeout = try s.duration("SWIFTCHAT_WS_HANDSHAKE_TIMEOUT", positive: true)
+        webSocketMaxSocketsPerUser = try s.integer("SWIFTCHAT_WS_MAX_SOCKETS_PER_USER", in: 0...1_000_000)
         maxMessageLength = try s.integer("SWIFTCHAT_MAX_MESSAGE_LENGTH", in: 1...10_000_000)
         maxBodySize = try s.integer("SWIFTCHAT_MAX_BODY_SIZE", in: 1024...(1 << 30))
         webSocketPingInterval = try s.duration("SWIFTCHAT_WS_PING_INTERVAL", positive: false)
@@ -217,7 +260,9 @@ public struct Settings: Sendable {
                 value = String(argument[argument.index(after: equals)...])
             }
             guard let spec = SettingsTable.all.first(where: { $0.flag == flag }) else {
-                throw ConfigurationError(message: "unknown option \(flag); see --help for the list of settings")
+                let suggestion = NameSuggestions.closest(to: flag, among: SettingsTable.all.map(\.flag))
+                throw ConfigurationError(
+                    message: "unknown option \(flag)" + (suggestion.map { " (did you mean \($0)?)" } ?? "") + "; see --help for the list of settings")
             }
             if value == nil {
                 index += 1

@@ -9,6 +9,11 @@ struct APIContext: Sendable {
     let users: UserService
     let interests: InterestService
     let maxBodySize: Int
+    let throttles: WriteThrottles
+    let search: SearchLimits
+    /// Whose client-address headers are believed; empty: nobody's (the peer address counts).
+    let trustedProxies: [AddressBlock]
+    /// `X-Forwarded-Proto` is believed for absolute URLs (behind a proxy).
     let trustProxy: Bool
 
     /// The caller, from `Authorization: JWT <token>` (or `Bearer`, D10). Other schemes count
@@ -28,28 +33,40 @@ struct APIContext: Sendable {
         try await FormFields.decode(request, maxSize: maxBodySize)
     }
 
-    /// The client address for rate limits: the peer, or, behind a trusted proxy, the address
-    /// the proxy saw (`X-Real-IP`, else the last `X-Forwarded-For` hop: earlier hops are the
-    /// client's own word). IPv6 clients are counted per /64, the block one host usually has.
+    /// The client address for rate limits: the peer, or, when the peer is a trusted proxy, the
+    /// address the proxy saw (`X-Real-IP`, else the last `X-Forwarded-For` hop: earlier hops
+    /// are the client's own word), if it is an IP address at all.
     func clientAddress(_ request: Request, _ context: AppRequestContext) -> String {
-        var address = context.peerAddress ?? "unknown"
-        if trustProxy {
-            if let real = request.headers[.xRealIP] {
-                address = real.trimmingCharacters(in: .whitespaces)
-            } else if let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").last {
-                address = forwarded.trimmingCharacters(in: .whitespaces)
+        let peer = context.peerAddress ?? "unknown"
+        var address = peer
+        if trustedProxies.contains(where: { $0.contains(peer) }) {
+            let claimed = request.headers[.xRealIP] ?? request.headers[.xForwardedFor]?.split(separator: ",").last.map(String.init)
+            if let claimed = claimed?.trimmingCharacters(in: .whitespaces), AddressBlock.bytes(of: claimed) != nil {
+                address = claimed
             }
         }
-        return Self.ipv6Block(address) ?? address
+        return Self.rateLimitKey(address)
     }
 
-    /// `2001:db8:1:2::/64` for any IPv6 address in that block; nil for anything else.
-    static func ipv6Block(_ address: String) -> String? {
-        var bytes = in6_addr()
-        guard address.contains(":"), inet_pton(AF_INET6, address, &bytes) == 1 else { return nil }
-        let prefix = withUnsafeBytes(of: bytes) { Array($0.prefix(8)) }
-        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(prefix[$0]) << 8 | UInt16(prefix[$0 + 1]), radix: 16) }
+    /// One key per client: an IPv4 address (also when it reaches a dual-stack listener as
+    /// `::ffff:a.b.c.d`), or the /64 of an IPv6 address, the block one host usually has.
+    static func rateLimitKey(_ address: String) -> String {
+        guard let bytes = AddressBlock.bytes(of: address) else { return address.count <= 64 ? address : "unknown" }
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
         return groups.joined(separator: ":") + "::/64"
+    }
+
+    /// DRF's SearchFilter splits the query on whitespace and commas; each word is one more
+    /// clause in the query, so their count and length are bounded.
+    func searchTerms(_ text: String) throws -> [String] {
+        let terms = text.split(whereSeparator: { $0.isWhitespace || $0 == "," })
+        guard terms.count <= search.maxTerms else { throw APIError.badRequest("A search takes at most \(search.maxTerms) words.") }
+        guard terms.allSatisfy({ $0.count <= search.maxTermLength }) else {
+            throw APIError.badRequest("A search word has at most \(search.maxTermLength) characters.")
+        }
+        guard !text.utf8.contains(0) else { throw APIError.badRequest(ErrorText.nullCharacters) }
+        return terms.map(String.init)
     }
 
     /// An absolute URL on this server, as DRF's API roots show them.

@@ -25,9 +25,11 @@ struct AuthController {
     }
 
     @Sendable func logInWithCode(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let client = api.clientAddress(request, context)
+        try api.auth.throttleCodeGuesses(client)
         var form = try await api.form(request)
         let (phone, code) = try form.validated(form.phone("phone_number"), form.integer("otp"))
-        let pair = try await api.auth.logIn(phone: phone, code: Int(code))
+        let pair = try await api.auth.logIn(phone: phone, code: Int(code), client: client)
         return .json(.object([("access_token", .string(pair.access)), ("refresh_token", .string(pair.refresh))]))
     }
 

@@ -26,13 +26,14 @@ struct InterestController {
         let query = request.uri.queryParameters
         let filter = InterestFilter(
             isAccepted: query.get("is_accepted").flatMap(Self.boolean),
-            searchTerms: query.get("search").map(Self.searchTerms) ?? [],
+            searchTerms: try query.get("search").map(api.searchTerms) ?? [],
             ordering: query.get("ordering").flatMap(Self.ordering))
         return .json(.array(try await api.interests.list(for: caller, filter: filter).map(Representation.interestView)))
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
+        try api.throttles.interestChange(by: caller.id)
         var form = try await api.form(request)
         let recipient = try form.validated(form.primaryKey("sent_to"))
         let interest = try await api.interests.send(from: caller, to: recipient)
@@ -46,6 +47,7 @@ struct InterestController {
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
+        try api.throttles.interestChange(by: caller.id)
         try await api.interests.delete(try interestID(context), by: caller)
         return Response(status: .noContent)
     }
@@ -53,6 +55,7 @@ struct InterestController {
     /// Answers the JSON string `"Ok"`, as the original.
     @Sendable func accept(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
+        try api.throttles.interestChange(by: caller.id)
         try await api.interests.accept(try interestID(context), by: caller)
         return .json(.string("Ok"))
     }
@@ -69,6 +72,7 @@ struct InterestController {
         let interest = try interestID(context)
         // DRF checks permissions before the body: a non-party gets 403 whatever it sent.
         _ = try await api.interests.interest(interest, for: caller)
+        try api.throttles.chatMessage(by: caller.id)
         var form = try await api.form(request)
         let text = try form.validated(form.string("message", allowBlank: true) ?? nil)
         let message = try await api.interests.post(text, in: interest, by: caller)
@@ -93,11 +97,6 @@ struct InterestController {
         case "false", "0", "no": false
         default: nil
         }
-    }
-
-    /// DRF's SearchFilter splits the query on whitespace and commas.
-    static func searchTerms(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0.isWhitespace || $0 == "," }).map(String.init)
     }
 
     /// DRF's OrderingFilter: the first valid field of a comma-separated list; others are ignored.

@@ -42,18 +42,20 @@ struct UserController {
     /// Registration with an `N` code. Field errors (the phone being taken among them) come
     /// first, then the code.
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try api.auth.throttlePasswordClient(api.clientAddress(request, context))
+        let client = api.clientAddress(request, context)
+        try api.auth.throttlePasswordClient(client)
+        try api.auth.throttleCodeGuesses(client)
         var form = try await api.form(request)
         let phone = form.phone("phone_number")
-        let password = form.string("password", maxLength: 128) ?? nil
-        let code = form.string("otp", maxLength: 4) ?? nil
+        let password = form.password("password")
+        let code = form.string("otp", maxLength: api.auth.codes.length) ?? nil
         let email = form.email("email")
         let firstName = form.string("first_name", required: false, allowBlank: true, maxLength: 150) ?? nil
         let lastName = form.string("last_name", required: false, allowBlank: true, maxLength: 150) ?? nil
         if let phone, try await api.users.phoneIsTaken(phone) { form.fail("phone_number", ErrorText.phoneTaken) }
         let (validPhone, validPassword, validCode) = try form.validated(phone, password, code)
         let new = NewUser(phoneNumber: validPhone.e164, email: email ?? nil, firstName: firstName ?? "", lastName: lastName ?? "")
-        let user = try await api.auth.register(new, password: validPassword, code: validCode, phone: validPhone)
+        let user = try await api.auth.register(new, password: validPassword, code: validCode, phone: validPhone, client: client)
         return .json(Representation.profile(user), status: .created)
     }
 

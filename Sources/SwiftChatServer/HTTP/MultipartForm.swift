@@ -1,35 +1,52 @@
 import Foundation
+import MultipartKit
+import NIOCore
 import SwiftChatCore
 
 /// `multipart/form-data` bodies, which the original's parsers accepted too. Only text fields
-/// are read (no route takes a file); a part with a `filename` is skipped.
+/// are read (no route takes a file); a part with a `filename` is skipped. Parsing is
+/// MultipartKit's streaming parser, one pass over the body.
 enum MultipartForm {
+    /// RFC 2046 allows boundaries of 1 to 70 characters; longer ones only serve to make a
+    /// parser work harder.
+    static let maxBoundaryLength = 70
+
     static func fields(_ body: Data, contentType: String) throws -> [String: JSONValue] {
         guard let boundary = boundary(in: contentType), !boundary.isEmpty else {
-            throw APIError.badRequest("Multipart form parse error - Invalid boundary in multipart: None")
+            throw parseError("Invalid boundary in multipart: None")
         }
-        let delimiter = Array("--\(boundary)".utf8)
-        let bytes = Array(body)
+        guard boundary.utf8.count <= maxBoundaryLength, boundary.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw parseError("Invalid boundary in multipart: a boundary is 1 to \(maxBoundaryLength) printable ASCII characters")
+        }
+        let parser = MultipartParser(boundary: boundary)
         var values: [String: JSONValue] = [:]
-        var parts = split(bytes, on: delimiter)
-        guard parts.count >= 2 else { throw APIError.badRequest("Multipart form parse error - no parts") }
-        parts.removeFirst()  // the preamble
-        for var part in parts {
-            if part.starts(with: Array("--".utf8)) { break }  // the closing delimiter
-            if part.starts(with: [13, 10]) { part.removeFirst(2) }
-            if part.suffix(2) == [13, 10] { part.removeLast(2) }
-            guard let split = firstRange(of: [13, 10, 13, 10], in: part) else {
-                throw APIError.badRequest("Multipart form parse error - a part has no headers")
-            }
-            let headers = String(decoding: part[..<split.lowerBound], as: UTF8.self)
-            let content = part[split.upperBound...]
-            guard let disposition = headers.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-disposition:") }),
-                  let name = parameter("name", in: String(disposition))
-            else { continue }
-            if parameter("filename", in: String(disposition)) != nil { continue }
-            values[name] = .string(String(decoding: content, as: UTF8.self))
+        var disposition: String?
+        var content = ByteBuffer()
+        var parts = 0
+        parser.onHeader = { name, value in
+            if name.lowercased() == "content-disposition" { disposition = value }
         }
+        parser.onBody = { chunk in content.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts += 1
+            if let disposition, let name = parameter("name", in: disposition),
+               parameter("filename", in: disposition) == nil {
+                values[name] = .string(String(buffer: content))
+            }
+            disposition = nil
+            content.clear()
+        }
+        do {
+            try parser.execute(ByteBuffer(bytes: body))
+        } catch {
+            throw parseError("a part's headers are malformed")
+        }
+        guard parts > 0 else { throw parseError("no parts") }
         return values
+    }
+
+    private static func parseError(_ problem: String) -> APIError {
+        .badRequest("Multipart form parse error - \(problem)")
     }
 
     /// `boundary=...` of the Content-Type, quoted or not, case kept.
@@ -37,6 +54,7 @@ enum MultipartForm {
         parameter("boundary", in: contentType)
     }
 
+    /// A `name=value` parameter after the first `;` of a header value.
     private static func parameter(_ name: String, in header: String) -> String? {
         for piece in header.split(separator: ";").dropFirst() {
             let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -44,31 +62,6 @@ enum MultipartForm {
             var value = pair[1]
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
             return value
-        }
-        return nil
-    }
-
-    private static func split(_ bytes: [UInt8], on delimiter: [UInt8]) -> [[UInt8]] {
-        var parts: [[UInt8]] = []
-        var start = 0
-        var index = 0
-        while index + delimiter.count <= bytes.count {
-            if bytes[index] == delimiter[0], Array(bytes[index..<index + delimiter.count]) == delimiter {
-                parts.append(Array(bytes[start..<index]))
-                index += delimiter.count
-                start = index
-            } else {
-                index += 1
-            }
-        }
-        parts.append(Array(bytes[start...]))
-        return parts
-    }
-
-    private static func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
-        guard haystack.count >= needle.count else { return nil }
-        for index in 0...(haystack.count - needle.count) where Array(haystack[index..<index + needle.count]) == needle {
-            return index..<index + needle.count
         }
         return nil
     }

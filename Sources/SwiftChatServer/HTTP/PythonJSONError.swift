@@ -1,8 +1,12 @@
 /// The message Python's `json` module gives for malformed JSON, which DRF passes on as
 /// `JSON parse error - <message>`: found by scanning to the first error, as Python's decoder
 /// does. Also the strictness check: Foundation's decoder lets some things through (a trailing
-/// comma) that Python refuses.
+/// comma) that Python refuses. Nesting is bounded: Python itself gives up (a 500 in the
+/// original) and a recursive scan without a bound would overflow the stack.
 enum PythonJSONError {
+    /// Deepest nesting of arrays and objects accepted; real clients never come close.
+    static let maxDepth = 128
+
     /// nil when Python would parse the text.
     static func problem(in bytes: [UInt8]) -> String? {
         var scanner = Scanner(bytes: bytes)
@@ -36,6 +40,7 @@ enum PythonJSONError {
     private struct Scanner {
         let bytes: [UInt8]
         var offset = 0
+        var depth = 0
 
         var current: UInt8? { offset < bytes.count ? bytes[offset] : nil }
 
@@ -58,7 +63,17 @@ enum PythonJSONError {
             }
         }
 
+        /// Enters an array or object; refuses the one that goes past `maxDepth`.
+        mutating func descend() throws {
+            depth += 1
+            if depth > PythonJSONError.maxDepth {
+                throw Failure(message: "Nesting deeper than \(PythonJSONError.maxDepth) levels", offset: offset)
+            }
+        }
+
         mutating func object() throws {
+            try descend()
+            defer { depth -= 1 }
             offset += 1
             skipWhitespace()
             if current == UInt8(ascii: "}") { offset += 1; return }
@@ -81,6 +96,8 @@ enum PythonJSONError {
         }
 
         mutating func array() throws {
+            try descend()
+            defer { depth -= 1 }
             offset += 1
             skipWhitespace()
             if current == UInt8(ascii: "]") { offset += 1; return }

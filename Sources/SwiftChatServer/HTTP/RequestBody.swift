@@ -122,11 +122,29 @@ struct FormFields {
             fail(name, ErrorText.blank)
             return nil
         }
+        // DRF runs every validator and reports each failure: length, then NUL (which SQLite
+        // would silently cut the text at).
+        var valid = true
         if let maxLength, text.count > maxLength {
             fail(name, ErrorText.maxLength(maxLength))
+            valid = false
+        }
+        if text.utf8.contains(0) {
+            fail(name, ErrorText.nullCharacters)
+            valid = false
+        }
+        return valid ? .some(text) : nil
+    }
+
+    /// The registration password: DRF's `CharField(max_length=128)`, and nothing bcrypt would
+    /// cut short (over 72 bytes, or a NUL).
+    mutating func password(_ name: String) -> String? {
+        guard let text = string(name, maxLength: 128) ?? nil else { return nil }
+        if let problem = PasswordHasher.problem(with: text) {
+            fail(name, problem)
             return nil
         }
-        return .some(text)
+        return text
     }
 
     /// A required text field (see `string`).

@@ -6,61 +6,127 @@ import NIOCore
 /// Hummingbird answers a refused WebSocket upgrade with an empty 400; the original (and its
 /// clients) expect an HTTP 403 handshake rejection. This handler sits first in each
 /// connection's pipeline, reads the first request head, and when it is a WebSocket upgrade of
-/// `/ws` that the gate refuses, answers 403 itself and closes. Anything else passes through
-/// untouched, and the handler removes itself after the first request.
+/// `/ws` that the gate refuses, answers 403 itself and closes. A first head larger than the
+/// limit is answered 431. Anything else passes through untouched, and the handler removes
+/// itself after the first request. `decision` tells the connection's handler whether anything
+/// is left for it to serve.
 final class HandshakeGateHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private let gate: WebSocketGate
+    private let maxHeadSize: Int
+    private let admissionTimeout: TimeAmount
     private var buffered: ByteBuffer?
-    private var deciding = false
-    private static let headLimit = 16 * 1024
+    /// How far the search for the head's end has got, so that a head arriving a byte at a time
+    /// is scanned once, not once per byte.
+    private var scanned = 0
+    private enum Step { case readingHead, admitting, answered }
+    private var step = Step.readingHead
+    /// Succeeds with true once the bytes went on to the HTTP pipeline, false when this handler
+    /// answered (or the client left first).
+    let decision: EventLoopPromise<Bool>
 
-    init(gate: WebSocketGate) {
+    init(gate: WebSocketGate, maxHeadSize: Int, admissionTimeout: TimeAmount, eventLoop: any EventLoop) {
         self.gate = gate
+        self.maxHeadSize = maxHeadSize
+        self.admissionTimeout = admissionTimeout
+        self.decision = eventLoop.makePromise(of: Bool.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        decision.succeed(false)  // no-op when already decided
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        decision.succeed(false)
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var chunk = unwrapInboundIn(data)
-        if deciding {
-            buffered?.writeBuffer(&chunk)
-            return
-        }
+        guard step != .answered else { return }
         if buffered == nil {
             buffered = chunk
         } else {
             buffered!.writeBuffer(&chunk)
         }
-        guard let bytes = buffered, let head = RequestHead(bytes) else {
-            if (buffered?.readableBytes ?? 0) > Self.headLimit { passThrough(context: context) }
+        if step == .admitting {
+            // An eager client may send frames before the answer; a flood is not kept.
+            if buffered!.readableBytes > 2 * maxHeadSize { answered(context: context) }
             return
         }
+        guard let bytes = buffered, let headEnd = findHeadEnd(in: bytes) else {
+            if (buffered?.readableBytes ?? 0) > maxHeadSize {
+                answer(context: context, status: "431 Request Header Fields Too Large",
+                       detail: "The request head is larger than \(maxHeadSize) bytes.", closeAfter: .zero)
+            }
+            return
+        }
+        guard headEnd <= maxHeadSize else {
+            answer(context: context, status: "431 Request Header Fields Too Large",
+                   detail: "The request head is larger than \(maxHeadSize) bytes.", closeAfter: .zero)
+            return
+        }
+        let head = RequestHead(bytes, headLength: headEnd)
         guard head.isWebSocketUpgrade, head.path == "/ws" || head.path == "/ws/" else {
             passThrough(context: context)
             return
         }
-        deciding = true
+        step = .admitting
+        admit(head, context: context)
+    }
+
+    /// The offset just past the blank line that ends the head, if it has arrived.
+    private func findHeadEnd(in bytes: ByteBuffer) -> Int? {
+        let view = bytes.readableBytesView
+        let start = view.index(view.startIndex, offsetBy: max(0, scanned - 3))
+        defer { scanned = view.count }
+        guard let end = view[start...].firstRange(of: [13, 10, 13, 10]) else { return nil }
+        return view.distance(from: view.startIndex, to: end.upperBound)
+    }
+
+    private func admit(_ head: RequestHead, context: ChannelHandlerContext) {
         let gate = self.gate
         let loop = context.eventLoop
         let boundContext = NIOLoopBound(context, eventLoop: loop)
         let handler = NIOLoopBound(self, eventLoop: loop)
-        let promise = loop.makePromise(of: Bool.self)
+        let promise = loop.makePromise(of: Bool?.self)
         promise.completeWithTask {
             if case .success = await gate.admit(token: head.token, origin: head.origin) { return true }
             return false
         }
+        // A database that does not answer must not hold the handshake open.
+        let deadline = loop.scheduleTask(in: admissionTimeout) { promise.succeed(nil) }
         promise.futureResult.whenComplete { result in
+            deadline.cancel()
             let context = boundContext.value
-            if case .success(true) = result {
-                handler.value.passThrough(context: context)
-            } else {
-                handler.value.refuse(context: context)
+            switch result {
+            case .success(true?): handler.value.passThrough(context: context)
+            case .success(nil):
+                handler.value.answer(context: context, status: "503 Service Unavailable",
+                                     detail: "The server could not check the token in time. Try again later.", closeAfter: .zero)
+            default:
+                // The client closes on `Connection: close`; closing first from here would fail
+                // the upgrade pipeline behind this handler, so only stragglers are closed later.
+                handler.value.answer(
+                    context: context, status: "403 Forbidden",
+                    detail: "WebSocket handshake refused: a valid access token is required in ?token=, from an allowed origin.",
+                    closeAfter: .seconds(5))
             }
         }
     }
 
+    /// Gives up on a connection that sent too much while its handshake was being checked.
+    private func answered(context: ChannelHandlerContext) {
+        step = .answered
+        buffered = nil
+        decision.succeed(false)
+        context.close(promise: nil)
+    }
+
     private func passThrough(context: ChannelHandlerContext) {
+        decision.succeed(true)
         if let bytes = buffered {
             buffered = nil
             context.fireChannelRead(wrapInboundOut(bytes))
@@ -68,64 +134,22 @@ final class HandshakeGateHandler: ChannelInboundHandler, RemovableChannelHandler
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
-    private func refuse(context: ChannelHandlerContext) {
+    /// Answers the first request here, in JSON, and ends the connection.
+    private func answer(context: ChannelHandlerContext, status: String, detail: String, closeAfter delay: TimeAmount) {
+        step = .answered
+        decision.succeed(false)
         buffered = nil
-        let body = JSONValue.detail("WebSocket handshake refused: a valid access token is required in ?token=, from an allowed origin.").serialized
+        let body = JSONValue.detail(detail).serialized
         var response = context.channel.allocator.buffer(capacity: 256)
         response.writeString(
-            "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
-        // The client closes on `Connection: close`; closing first from here would fail the
-        // upgrade pipeline behind this handler, so only stragglers are closed, a little later.
+            "HTTP/1.1 \(status)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
         let channel = context.channel
-        context.writeAndFlush(NIOAny(response), promise: nil)
-        context.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
-    }
-}
-
-/// Just enough of an HTTP/1.1 request head to route the handshake decision.
-struct RequestHead {
-    let path: String
-    let token: String?
-    let origin: String?
-    let isWebSocketUpgrade: Bool
-
-    /// nil until the whole head (up to the blank line) has arrived.
-    init?(_ buffer: ByteBuffer) {
-        let view = buffer.readableBytesView
-        guard let end = view.firstRange(of: [13, 10, 13, 10]) else { return nil }
-        let text = String(decoding: view[view.startIndex..<end.lowerBound], as: UTF8.self)
-        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
-        let requestLine = lines.first?.split(separator: " ") ?? []
-        let target = requestLine.count >= 2 ? String(requestLine[1]) : ""
-        let components = URLComponents(string: target)
-        path = components?.path ?? target
-        token = components?.queryItems?.first { $0.name == "token" }?.value
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            if headers[name] == nil { headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+        context.writeAndFlush(NIOAny(response)).whenComplete { _ in
+            if delay == .zero {
+                channel.close(promise: nil)
+            } else {
+                channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
+            }
         }
-        origin = headers["origin"]
-        isWebSocketUpgrade = requestLine.first == "GET" && headers["upgrade"]?.lowercased() == "websocket"
-    }
-}
-
-/// Wraps a server child channel so that every connection starts with a `HandshakeGateHandler`.
-struct GatedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Inner.Value
-    let inner: Inner
-    let gate: WebSocketGate
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(HandshakeGateHandler(gate: gate), position: .first)
-        }.flatMap {
-            inner.setup(channel: channel, logger: logger)
-        }
-    }
-
-    func handle(value: Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
     }
 }

@@ -56,6 +56,8 @@ struct NotificationSocketHandler: Sendable {
     let queueLimit: Int
     let maxMessageSize: Int
     let idleTimeout: TimeInterval
+    /// 0: no limit.
+    let maxSocketsPerUser: Int
     let counters: SocketCounters
 
     /// The original's frame for an event: `{"stream": "notification_stream", "payload": {"message": ...}}`.
@@ -75,16 +77,20 @@ struct NotificationSocketHandler: Sendable {
             try await outbound.close(.policyViolation, reason: "not authenticated")
             return
         }
+        guard counters.opened(by: userID, limit: maxSocketsPerUser) else {
+            context.logger.notice("socket refused: the user has too many open", metadata: ["user": "\(userID)"])
+            try await outbound.close(.policyViolation, reason: "Too many open sockets for this user")
+            return
+        }
+        defer { counters.closed(by: userID) }
         let (frames, frameQueue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(queueLimit))
         let (overflows, overflowSignal) = AsyncStream.makeStream(of: Void.self)
         let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal)
         let topic = Topic.user(userID)
         fanout.subscribe(socket, to: topic)
-        counters.opened()
         defer {
             fanout.unsubscribe(socket, from: topic)
             frameQueue.finish()
-            counters.closed()
         }
 
         let closing: (WebSocketErrorCode, String)? = try await withThrowingTaskGroup(of: (WebSocketErrorCode, String)?.self) { group in
@@ -158,12 +164,34 @@ struct NotificationSocketHandler: Sendable {
     }
 }
 
-/// Open sockets, and sockets closed for falling behind.
+/// Open sockets (in all and per user), and sockets closed for falling behind.
 final class SocketCounters: Sendable {
-    private let state = Mutex((open: 0, overflowClosed: 0))
+    private struct State {
+        var open = 0
+        var overflowClosed = 0
+        var perUser: [UserID: Int] = [:]
+    }
+    private let state = Mutex(State())
 
-    func opened() { state.withLock { $0.open += 1 } }
-    func closed() { state.withLock { $0.open -= 1 } }
+    /// Counts a new socket of `user`, unless that user already has `limit` open (0: no limit).
+    func opened(by user: UserID, limit: Int) -> Bool {
+        state.withLock { state in
+            let current = state.perUser[user, default: 0]
+            if limit > 0 && current >= limit { return false }
+            state.perUser[user] = current + 1
+            state.open += 1
+            return true
+        }
+    }
+
+    func closed(by user: UserID) {
+        state.withLock { state in
+            state.open -= 1
+            let remaining = state.perUser[user, default: 1] - 1
+            state.perUser[user] = remaining > 0 ? remaining : nil
+        }
+    }
+
     func overflowClosed() { state.withLock { $0.overflowClosed += 1 } }
     var open: Int { state.withLock { $0.open } }
     var closedForOverflow: Int { state.withLock { $0.overflowClosed } }

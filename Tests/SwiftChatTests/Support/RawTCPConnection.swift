@@ -1,0 +1,104 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loopback TCP connection with a deadline on every read, for tests that must send what no
+/// HTTP client library would: half a request head, a head a byte at a time, a body that never
+/// ends. Its socket calls block, so they run on a dispatch queue: blocking a thread of the
+/// concurrency pool would starve the server under test, which shares it.
+final class RawTCPConnection: @unchecked Sendable {
+    private let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            throw POSIXError(.ECONNREFUSED)
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends everything; false when the server has closed the connection.
+    @discardableResult
+    func send(_ bytes: [UInt8]) async -> Bool {
+        await Self.offPool { self.sendNow(bytes) }
+    }
+
+    @discardableResult
+    func send(_ text: String) async -> Bool { await send(Array(text.utf8)) }
+
+    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+
+    private func sendNow(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return false }
+            offset += sent
+        }
+        return true
+    }
+
+    enum ReadResult: Equatable, Sendable {
+        case bytes([UInt8])
+        /// The server closed (or reset) the connection.
+        case closed
+        /// Nothing within the deadline.
+        case timedOut
+    }
+
+    /// One read of what is there, waiting at most `timeout`.
+    func read(timeout: Duration) async -> ReadResult {
+        await Self.offPool { self.readNow(timeout: timeout) }
+    }
+
+    private func readNow(timeout: Duration) -> ReadResult {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&poller, 1, milliseconds) > 0 else { return .timedOut }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        return count <= 0 ? .closed : .bytes(Array(buffer.prefix(count)))
+    }
+
+    /// Everything until the server closes, or nil when it has not closed within `timeout`.
+    func readUntilClosed(timeout: Duration) async -> [UInt8]? {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var received: [UInt8] = []
+        while ContinuousClock.now < deadline {
+            switch await read(timeout: deadline - ContinuousClock.now) {
+            case .bytes(let bytes): received += bytes
+            case .closed: return received
+            case .timedOut: return nil
+            }
+        }
+        return nil
+    }
+
+    /// Reads until `marker` has arrived (e.g. the end of a response), or nil at the deadline.
+    func read(until marker: String, timeout: Duration) async -> String? {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var received: [UInt8] = []
+        while ContinuousClock.now < deadline {
+            guard case .bytes(let bytes) = await read(timeout: deadline - ContinuousClock.now) else { return nil }
+            received += bytes
+            let text = String(decoding: received, as: UTF8.self)
+            if text.contains(marker) { return text }
+        }
+        return nil
+    }
+}
