@@ -140,7 +140,9 @@ struct OTPGenerationTests {
     @Test("D3: wrong tries burn the code once the limit is reached",
           arguments: [(nil, 4, true), (nil, 5, false), ("2", 1, true), ("2", 2, false)] as [(String?, Int, Bool)])
     func wrongTriesBurnTheCode(maxAttempts: String?, wrongTries: Int, stillValid: Bool) async throws {
-        let environment = maxAttempts.map { ["SWIFTCHAT_OTP_MAX_ATTEMPTS": $0] } ?? [:]
+        // Only the per-code rule here: the per-client and per-phone budgets have tests of their own.
+        var environment = ["SWIFTCHAT_OTP_FAILURES_PER_CLIENT": "0", "SWIFTCHAT_OTP_FREE_FAILURES_PER_PHONE": "0"]
+        if let maxAttempts { environment["SWIFTCHAT_OTP_MAX_ATTEMPTS"] = maxAttempts }
         try await withApp(environment: environment) { client, _ in
             let code = try await client.rawOTP(freshPhone(1))
             for attempt in 1...wrongTries {
@@ -157,21 +159,100 @@ struct OTPGenerationTests {
         }
     }
 
-    @Test("D3: codes per phone are rate limited with 429 and Retry-After")
+    /// The window is the code's lifetime: whoever burns codes for a phone keeps its owner from a
+    /// new one for two minutes at most (it was an hour).
+    @Test("D3: codes per phone are rate limited with 429 and Retry-After, within a code's lifetime")
     func perPhoneRateLimit() async throws {
         let clock = TestClock()
-        try await withApp(environment: ["SWIFTCHAT_OTP_RATE_PER_PHONE": "2"], clock: clock) { client, _ in
-            #expect(try await client.requestOTP(freshPhone(1), for: "A").status == .created)
-            #expect(try await client.requestOTP(freshPhone(1), for: "N").status == .created)
-            clock.advance(by: 121)  // both codes expired: only the rate limit stands in the way
+        let environment = [
+            "SWIFTCHAT_OTP_RATE_PER_PHONE": "2", "SWIFTCHAT_OTP_MAX_ATTEMPTS": "1",
+            "SWIFTCHAT_OTP_FAILURES_PER_CLIENT": "0", "SWIFTCHAT_OTP_FREE_FAILURES_PER_PHONE": "0",
+        ]
+        try await withApp(environment: environment, clock: clock) { client, _ in
+            for _ in 1...2 {
+                let code = try await client.rawOTP(freshPhone(1))
+                #expect(try await client.submitOTP(freshPhone(1), code: wrongCode(for: code)).status == .badRequest, "burns it")
+            }
+            clock.advance(by: 20)
             let throttled = try await client.requestOTP(freshPhone(1))
             #expect(throttled.status == .tooManyRequests)
-            #expect(throttled.json == expectedJSON(#"{"detail": "Request was throttled. Expected available in 3479 seconds."}"#))
-            #expect(throttled.headers[.retryAfter] == "3479")
+            #expect(throttled.json == expectedJSON(#"{"detail": "Request was throttled. Expected available in 100 seconds."}"#))
+            #expect(throttled.headers[.retryAfter] == "100")
             #expect(try await client.requestOTP(freshPhone(2)).status == .created, "another phone is not limited")
-            clock.advance(by: 3479)
-            #expect(try await client.requestOTP(freshPhone(1)).status == .created, "the window has passed")
+            clock.advance(by: 100)
+            #expect(try await client.requestOTP(freshPhone(1)).status == .created, "the code's lifetime has passed")
         }
+    }
+
+    @Test("codes have SWIFTCHAT_OTP_LENGTH digits (6 outside dev mode), never a leading zero", arguments: [
+        (["SWIFTCHAT_OTP_LENGTH": "6"], 6), ([:], 4), (["SWIFTCHAT_OTP_LENGTH": "9"], 9),
+    ] as [([String: String], Int)])
+    func codeLength(environment: [String: String], digits: Int) async throws {
+        try await withApp(environment: environment) { client, _ in
+            for index in 1...20 {
+                let code = try await client.rawOTP(freshPhone(index))
+                #expect(code.count == digits && code.allSatisfy(\.isNumber) && code.first != "0", "\(code)")
+            }
+        }
+        #expect(try testSettingsLength(["PROJECT_RUNNING_ENV": "production"]) == 6)
+        #expect(try testSettingsLength(["PROJECT_RUNNING_ENV": "dev"]) == 4)
+    }
+
+    private func testSettingsLength(_ environment: [String: String]) throws -> Int {
+        try Settings.load(environment: environment.merging(["SECRET_KEY": String(repeating: "k", count: 40)]) { $1 }, readEnvFile: false)
+            .otpLength
+    }
+
+    @Test("wrong codes per client are limited: the next try is 429, even with the right code")
+    func wrongCodesPerClient() async throws {
+        try await withApp(environment: ["SWIFTCHAT_OTP_FAILURES_PER_CLIENT": "3"], clock: TestClock()) { client, _ in
+            let code = try await client.rawOTP(freshPhone(1))
+            for _ in 1...3 { #expect(try await client.submitOTP(freshPhone(1), code: wrongCode(for: code)).status == .badRequest) }
+            let refused = try await client.submitOTP(freshPhone(1), code: code)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers[.retryAfter] == "3600")
+            let other = try await client.rawOTP(freshPhone(2))
+            #expect(try await client.submitOTP(freshPhone(2), code: other).status == .tooManyRequests, "the budget is the client's")
+        }
+    }
+
+    @Test("after the free wrong codes a phone is locked, even for the right code, until the lock ends")
+    func wrongCodesPerPhoneLock() async throws {
+        let clock = TestClock()
+        let environment = ["SWIFTCHAT_OTP_FAILURES_PER_CLIENT": "0", "SWIFTCHAT_OTP_FREE_FAILURES_PER_PHONE": "2"]
+        try await withApp(environment: environment, clock: clock) { client, _ in
+            let code = try await client.rawOTP(freshPhone(1))
+            for _ in 1...3 { #expect(try await client.submitOTP(freshPhone(1), code: wrongCode(for: code)).status == .badRequest) }
+            let locked = try await client.submitOTP(freshPhone(1), code: code)
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.headers[.retryAfter] == "1")
+            #expect(try await client.submitOTP(freshPhone(2), code: "1234").status == .badRequest, "another phone is not locked")
+            clock.advance(by: 1)
+            #expect(try await client.submitOTP(freshPhone(1), code: code).status == .ok, "the owner gets in once the lock ends")
+        }
+    }
+
+    /// Each wrong code after the free ones locks twice as long, 1 s first, never longer than a
+    /// code lives (so strangers cannot keep its owner out for longer than that at a time).
+    @Test("the per-phone back-off doubles up to its cap, and a success clears it")
+    func backOffSequence() {
+        let backoff = FailureBackoff(freeFailures: 2, window: 3600, maxLock: 120)
+        var now = Date(timeIntervalSince1970: 1_000_000)
+        var locks: [Int?] = []
+        for _ in 1...11 {
+            backoff.recordFailure("phone", now: now)
+            let lock = backoff.lockRemaining("phone", now: now)
+            locks.append(lock)
+            now = now.addingTimeInterval(Double(lock ?? 0))
+        }
+        #expect(locks == [nil, nil, 1, 2, 4, 8, 16, 32, 64, 120, 120])
+        backoff.recordSuccess("phone")
+        backoff.recordFailure("phone", now: now)
+        #expect(backoff.lockRemaining("phone", now: now) == nil, "a success starts the count again")
+        backoff.recordFailure("other", now: now.addingTimeInterval(-7200))
+        backoff.recordFailure("other", now: now)
+        backoff.recordFailure("other", now: now)
+        #expect(backoff.lockRemaining("other", now: now) == nil, "failures older than the window are forgotten")
     }
 
     @Test("D3: requests per client address are rate limited, whatever the phone")
@@ -191,7 +272,8 @@ struct OTPGenerationTests {
     @Test("X-Forwarded-For tells clients apart only when the proxy is trusted", arguments: [true, false])
     func forwardedClientAddress(trustProxy: Bool) async throws {
         let environment = ["SWIFTCHAT_OTP_RATE_PER_CLIENT": "1", "SWIFTCHAT_TRUST_PROXY": String(trustProxy)]
-        try await withApp(environment: environment) { client, _ in
+        // Over TCP: the headers count only when the peer is a trusted proxy (loopback by default).
+        try await withApp(.live, environment: environment) { client, _ in
             let first = try await client.requestOTP(freshPhone(1), headers: [.xForwardedFor: "203.0.113.1"])
             #expect(first.status == .created)
             let sameClient = try await client.requestOTP(freshPhone(2), headers: [.xForwardedFor: "203.0.113.1"])

@@ -107,9 +107,9 @@ final class RawWebSocket: Sendable {
 
     /// How the TCP connection ended.
     enum End: Sendable, Equatable, CustomStringConvertible {
-        /// The server closed its side (FIN).
+        /// The server closed its side (FIN), or the whole connection.
         case closedByServer
-        /// The connection failed, typically reset by the server.
+        /// The connection failed (typically reset by the server), or the client gave up on it.
         case failed(String)
 
         var description: String {
@@ -217,7 +217,10 @@ final class RawWebSocket: Sendable {
     /// reading) closes the connection, so that the call always returns.
     func send(bytes: [UInt8], within timeout: Duration = defaultWait) async throws {
         let channel = self.channel
-        let expired = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { channel.close(promise: nil) }
+        let expired = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [inbox] in
+            inbox.ended(.failed("a write was still pending after \(timeout), so the client closed the connection"))
+            channel.close(promise: nil)
+        }
         defer { expired.cancel() }
         try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
     }
@@ -242,12 +245,13 @@ final class RawWebSocket: Sendable {
 
     /// Closes the TCP connection from this side (no close frame).
     func close() async {
+        inbox.ended(.failed("closed by the client"))
         try? await channel.close()
     }
 
     /// Runs `parse` on the unread bytes whenever more arrive, until it returns a value, the
     /// connection ends (with nothing more to parse) or the deadline passes.
-    private func take<T: Sendable>(within timeout: Duration, _ parse: @escaping @Sendable (inout [UInt8]) -> T?) async -> (T?, End?) {
+    private func take<T: Sendable>(within timeout: Duration, _ parse: (inout [UInt8]) -> T?) async -> (T?, End?) {
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         while true {
             let (value, end, version) = inbox.state.withLock { state in (parse(&state.bytes), state.end, state.version) }
