@@ -1125,44 +1125,46 @@ class Fuzzer:
     def ws_raw_frame_cases(self):
         """Frames no client library would send, after a valid handshake on a raw socket."""
         big = struct.pack("!BBQ", 0x81, 0x80 | 127, (1 << 63) - 1) + b"\x00\x00\x00\x00" + b"x" * 100
+        # (name, bytes, must be refused: by a close with a proper code or an error frame, not ignored)
         cases = [
-            ("unmasked text frame", bytes([0x81, 0x02]) + b"{}"),
-            ("RSV1 without an extension", ws_frame(0x1, b"{}", rsv=0x40)),
-            ("reserved opcode 3", ws_frame(0x3, b"x")),
-            ("reserved control opcode 11", ws_frame(0xB, b"x")),
-            ("continuation with nothing to continue", ws_frame(0x0, b"x")),
-            ("ping of 126 bytes", ws_frame(0x9, b"p" * 126)),
-            ("fragmented ping", ws_frame(0x9, b"p", fin=False)),
-            ("length 2^63-1", big),
-            ("length with the top bit set", struct.pack("!BBQ", 0x81, 0x80 | 127, 1 << 63) + b"\x00" * 4),
-            ("non-minimal length", struct.pack("!BBQ", 0x81, 0x80 | 127, 2) + b"\x00" * 4 + b"{}"),
-            ("text that is not UTF-8", ws_frame(0x1, b"\xff\xfe\xc0\xaf")),
-            ("text fragments splitting a UTF-8 sequence", ws_frame(0x1, b"\"\xe2\x82", fin=False) + ws_frame(0x0, b"\xac\"")),
-            ("close with code 999", ws_frame(0x8, struct.pack("!H", 999))),
-            ("close with code 1005", ws_frame(0x8, struct.pack("!H", 1005))),
-            ("close with code 5000", ws_frame(0x8, struct.pack("!H", 5000))),
-            ("close with 1 byte", ws_frame(0x8, b"\x03")),
-            ("close reason not UTF-8", ws_frame(0x8, struct.pack("!H", 1000) + b"\xff")),
-            ("new message inside a fragmented one", ws_frame(0x1, b"[", fin=False) + ws_frame(0x1, b"]")),
-            ("3,000 fragments of a small message", ws_frame(0x1, b"[", fin=False) + ws_frame(0x0, b" ", fin=False) * 3000 + ws_frame(0x0, b"]")),
-            ("fragments over the size limit", ws_frame(0x1, b"x" * 30_000, fin=False) + ws_frame(0x0, b"x" * 30_000, fin=False) + ws_frame(0x0, b"x" * 30_000)),
-            ("frame cut off, then EOF", ws_frame(0x1, b"x" * 1000)[:500]),
+            ("unmasked text frame", bytes([0x81, 0x02]) + b"{}", True),
+            ("RSV1 without an extension", ws_frame(0x1, b"{}", rsv=0x40), True),
+            ("reserved opcode 3", ws_frame(0x3, b"x"), True),
+            ("reserved control opcode 11", ws_frame(0xB, b"x"), True),
+            ("continuation with nothing to continue", ws_frame(0x0, b"x"), True),
+            ("ping of 126 bytes", ws_frame(0x9, b"p" * 126), True),
+            ("fragmented ping", ws_frame(0x9, b"p", fin=False), True),
+            ("length 2^63-1", big, True),
+            ("length with the top bit set", struct.pack("!BBQ", 0x81, 0x80 | 127, 1 << 63) + b"\x00" * 4, True),
+            ("non-minimal length", struct.pack("!BBQ", 0x81, 0x80 | 127, 2) + b"\x00" * 4 + b"{}", False),
+            ("text that is not UTF-8", ws_frame(0x1, b"\xff\xfe\xc0\xaf"), True),
+            ("text fragments splitting a UTF-8 sequence", ws_frame(0x1, b"\"\xe2\x82", fin=False) + ws_frame(0x0, b"\xac\""), False),
+            ("close with code 999", ws_frame(0x8, struct.pack("!H", 999)), False),
+            ("close with code 1005", ws_frame(0x8, struct.pack("!H", 1005)), False),
+            ("close with code 5000", ws_frame(0x8, struct.pack("!H", 5000)), False),
+            ("close with 1 byte", ws_frame(0x8, b"\x03"), False),
+            ("close reason not UTF-8", ws_frame(0x8, struct.pack("!H", 1000) + b"\xff"), False),
+            ("new message inside a fragmented one", ws_frame(0x1, b"[", fin=False) + ws_frame(0x1, b"]"), True),
+            ("3,000 fragments of a small message", ws_frame(0x1, b"[", fin=False) + ws_frame(0x0, b" ", fin=False) * 3000 + ws_frame(0x0, b"]"), False),
+            ("fragments over the size limit", ws_frame(0x1, b"x" * 30_000, fin=False) + ws_frame(0x0, b"x" * 30_000, fin=False) + ws_frame(0x0, b"x" * 30_000), True),
+            ("frame cut off, then EOF", ws_frame(0x1, b"x" * 1000)[:500], False),
         ]
-        for index, (name, data) in enumerate(cases):
+        for index, (name, data, must_refuse) in enumerate(cases):
             case_id = f"wsraw-{index}"
             if not self.time_left():
                 return
             if not self.selected(case_id):
                 continue
-            outcome, problem = self.raw_ws_exchange(data, half_close=name.endswith("EOF"))
+            outcome, problem = self.raw_ws_exchange(data, half_close=name.endswith("EOF"), must_refuse=must_refuse)
             problems = [Failure(case_id, f"raw WebSocket {name}: {problem}", "WS", "/ws/", "raw frames", data, outcome)] if problem else []
             self.record(problems, f"ws-raw {outcome}")
             if not self.check_alive(f"raw WebSocket case {case_id}", [case_id]):
                 return
 
-    def raw_ws_exchange(self, frames, half_close=False):
+    def raw_ws_exchange(self, frames, half_close=False, must_refuse=False):
         """Opens /ws/ on a raw socket, sends frames and a ping, and reads until a close frame, the
-        end of the connection, or the pong. Returns (outcome, problem or None)."""
+        end of the connection, or the pong (and, when the frames must be refused, an error frame,
+        which may come after the pong). Returns (outcome, problem or None)."""
         key = base64.b64encode(random.Random(f"{self.seed}:key").randbytes(16)).decode()
         head = (f"GET /ws/?token={self.token} HTTP/1.1\r\nHost: {self.target.netloc}\r\nUpgrade: websocket\r\n"
                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
@@ -1187,10 +1189,13 @@ class Fuzzer:
                 return "timeout", "no answer within 10 s"
             except OSError:
                 pass  # the server may close before reading everything; what it sent is read below
+            saw_error = saw_pong = False
             while True:
                 try:
                     frame = reader.read_frame()
                 except socket.timeout:
+                    if saw_pong:
+                        return "ignored", "no close and no error frame within 10 s (the ping was answered)"
                     return "timeout", "no close, pong or end of connection within 10 s"
                 except OSError:
                     return "closed", None
@@ -1202,8 +1207,12 @@ class Fuzzer:
                     if code not in PROPER_CLOSE_CODES and code != 1005:
                         return f"close {code}", f"closed with {code}"
                     return f"close {code}", None
+                if opcode == 0x1 and is_error_frame(payload):
+                    saw_error = True
                 if opcode == 0xA and payload == b"fuzz-ping":
-                    return "pong", None
+                    saw_pong = True
+                if saw_pong and (saw_error or not must_refuse):
+                    return ("error frame" if saw_error else "ignored"), None
 
     # -- the whole pass
 

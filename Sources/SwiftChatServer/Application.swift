@@ -122,7 +122,9 @@ public func buildApplication(
 
     let webSocketConfiguration = WebSocketServerConfiguration(
         maxFrameSize: settings.webSocketMaxFrameSize,
-        autoPing: pingInterval > 0 ? .enabled(timePeriod: .milliseconds(Int64(pingInterval * 1000))) : .disabled)
+        autoPing: pingInterval > 0 ? .enabled(timePeriod: .milliseconds(Int64(pingInterval * 1000))) : .disabled,
+        // Text that is not UTF-8 closes with 1007 (RFC 6455 §8.1) instead of being patched up.
+        validateUTF8: true)
     let webSocketResponder = webSocketRouter.buildResponder()
     let limits = ConnectionLimits(
         headTimeout: .interval(settings.httpHeadTimeout), bodyTimeout: .interval(settings.httpBodyTimeout),

@@ -256,3 +256,27 @@ import Testing
         }
     }
 }
+
+/// What the server logs about hostile clients: a refused handshake is routine, not an error.
+@Suite struct HostileInputLoggingTests {
+    @Test("a refused WebSocket handshake is logged at debug, never as an error")
+    func refusedHandshakesAreQuiet() async throws {
+        let logs = LogRecorder()
+        try await withTemporaryDirectory { folder in
+            let settings = try testSettings(folder: folder)
+            let (app, runtime) = try await buildApplication(settings: settings, logger: logs.logger)
+            try await app.test(.live) { client throws in
+                for token in ["not-a-jwt", ""] {
+                    let refused = try await client.rawUpgrade(token: token)
+                    #expect(refused.status == .forbidden)
+                }
+                let health = try await client.call(.get, "/health/")
+                #expect(health.status == .ok)
+            }
+            await runtime.shutdown()
+        }
+        let errors = logs.all.filter { $0.level >= .error }.map(\.text)
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(logs.all.contains { $0.level == .debug && $0.text.hasPrefix("connection answered by the handshake gate") })
+    }
+}

@@ -91,7 +91,7 @@ struct WebSocketProtocolTests {
         }
     }
 
-    /// Autobahn 2.6-2.7: a pong nobody asked for is allowed and answered with nothing.
+    /// Autobahn 2.7-2.8: a pong nobody asked for is allowed and answered with nothing.
     @Test("an unsolicited pong is ignored", arguments: [0, 16, 125])
     func unsolicitedPong(size: Int) async throws {
         try await withRawSocket { socket in

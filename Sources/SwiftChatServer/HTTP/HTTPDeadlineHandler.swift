@@ -64,6 +64,9 @@ final class HTTPDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head) where head.status == .switchingProtocols:
             upgraded = true
             disarm()
+            // The upgrade adds the frame decoder right after this response is written.
+            let pipeline = context.pipeline
+            context.eventLoop.execute { WebSocketFrameRulesHandler.install(in: pipeline) }
         case .end:
             pendingResponses = max(0, pendingResponses - 1)
             if pendingResponses == 0 && !readingBody { arm(context: context, limits.keepAliveTimeout) }
