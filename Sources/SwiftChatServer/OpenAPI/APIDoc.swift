@@ -92,7 +92,14 @@ extension APIDoc.Reply {
     static let notFound = error(404, "No such object.")
     static let tooLarge = error(413, "The request body is larger than SWIFTCHAT_MAX_BODY_SIZE.")
     static let unsupportedMediaType = error(415, "The body is neither JSON nor a form.")
-    static let throttled = Self(
-        status: 429, description: "Too many codes or passwords tried for this phone or from this client.", schema: Schema.ref("ErrorDetail"),
-        headers: [("Retry-After", "Seconds until the next request is allowed.")])
+    static let throttled = throttled("Too many codes or passwords tried for this phone or from this client.")
+
+    static func throttled(_ description: String) -> Self {
+        Self(status: 429, description: description, schema: Schema.ref("ErrorDetail"),
+             headers: [("Retry-After", "Seconds until the next request is allowed.")])
+    }
+
+    /// The per-user write limits (SWIFTCHAT_MESSAGE_RATE_PER_USER, SWIFTCHAT_INTEREST_RATE_PER_USER).
+    static let messageThrottled = throttled("The caller posted more than SWIFTCHAT_MESSAGE_RATE_PER_USER messages in the last minute.")
+    static let interestThrottled = throttled("The caller changed more than SWIFTCHAT_INTEREST_RATE_PER_USER interests in the last minute.")
 }

@@ -133,7 +133,7 @@ enum OpenAPIDocument {
                 required: ["status"])),
             ("OTPLogin", s.object([
                 ("phone_number", s.phone),
-                ("otp", .object([("type", .string("integer")), ("description", .string("The 4-digit code; a numeric string is accepted too."))])),
+                ("otp", .object([("type", .string("integer")), ("description", .string("The code (SWIFTCHAT_OTP_LENGTH digits: 4 in dev mode, 6 otherwise); a numeric string is accepted too."))])),
             ])),
             ("OTPTokens", s.object([("access_token", s.string), ("refresh_token", s.string)])),
             ("PasswordLogin", s.object([("phone_number", s.phone), ("password", s.text(minLength: 1))])),

@@ -15,8 +15,11 @@ enum Docs {
         replies: [.created("Code issued (returned as `raw_otp` in dev mode only).", s.ref("OTPIssued")), .badRequest, .throttled,
                   .error(503, "The code could not be sent.")])
     static let logInWithCode = APIDoc(
-        summary: "Log in (or register) with an \"A\" code", tag: "auth", body: s.ref("OTPLogin"),
-        replies: [.ok("Tokens.", s.ref("OTPTokens")), .badRequest])
+        summary: "Log in (or register) with an \"A\" code", tag: "auth",
+        description: "Wrong codes are limited per client (SWIFTCHAT_OTP_FAILURES_PER_CLIENT) and, after SWIFTCHAT_OTP_FREE_FAILURES_PER_PHONE, "
+            + "lock the phone for a doubling time no longer than a code's lifetime: both answer 429.",
+        body: s.ref("OTPLogin"),
+        replies: [.ok("Tokens.", s.ref("OTPTokens")), .badRequest, .throttled])
     static let createTokens = APIDoc(
         summary: "Log in with phone number and password", tag: "auth", body: s.ref("PasswordLogin"),
         replies: [.ok("Tokens.", s.ref("TokenPair")), .badRequest, .unauthorized, .throttled])
@@ -65,29 +68,29 @@ enum Docs {
         summary: "The caller's interests, each with the other party", tag: "interests", access: .user,
         query: [
             .init(name: "is_accepted", description: "true or false (other values leave the list unfiltered)", schema: s.string),
-            .init(name: "search", description: "Terms matched against either party's first name", schema: s.string),
+            .init(name: "search", description: "Terms matched against either party's first name (at most SWIFTCHAT_SEARCH_MAX_TERMS words of SWIFTCHAT_SEARCH_MAX_TERM_LENGTH characters; more is 400)", schema: s.string),
             .init(name: "ordering", description: orderingChoices, schema: s.string),
         ],
-        replies: [.ok("Interests.", s.array(s.ref("InterestView")))])
+        replies: [.ok("Interests.", s.array(s.ref("InterestView"))), .badRequest])
     static let createInterest = APIDoc(
         summary: "Send an interest (friend request)", tag: "interests", access: .user, body: s.ref("InterestCreate"),
-        replies: [.created("The interest.", s.ref("Interest")), .badRequest])
+        replies: [.created("The interest.", s.ref("Interest")), .badRequest, .interestThrottled])
     static let retrieveInterest = APIDoc(
         summary: "One interest (parties only)", tag: "interests", access: .user,
         replies: [.ok("The interest.", s.ref("InterestView")), .badRequest, .forbidden])
     static let deleteInterest = APIDoc(
         summary: "Delete an interest and its messages (either party)", tag: "interests", access: .user,
-        replies: [.noContent, .badRequest, .forbidden])
+        replies: [.noContent, .badRequest, .forbidden, .interestThrottled])
     static let acceptInterest = APIDoc(
         summary: "Accept an interest (the recipient only)", tag: "interests", access: .user,
-        replies: [.ok("Accepted: the JSON string \"Ok\".", .object([("const", .string("Ok"))])), .badRequest, .forbidden])
+        replies: [.ok("Accepted: the JSON string \"Ok\".", .object([("const", .string("Ok"))])), .badRequest, .forbidden, .interestThrottled])
     static let listMessages = APIDoc(
         summary: "An interest's chat messages, oldest first", tag: "chat messages", access: .user,
         query: [.init(name: "ordering", description: orderingChoices, schema: s.string)],
         replies: [.ok("Messages.", s.array(s.ref("ChatMessage"))), .badRequest, .forbidden])
     static let createMessage = APIDoc(
         summary: "Post a chat message; the other party is notified", tag: "chat messages", access: .user, body: s.ref("ChatMessageCreate"),
-        replies: [.created("The message.", s.ref("ChatMessage")), .badRequest, .forbidden])
+        replies: [.created("The message.", s.ref("ChatMessage")), .badRequest, .forbidden, .messageThrottled])
     static let retrieveMessage = APIDoc(
         summary: "One chat message of the interest", tag: "chat messages", access: .user,
         replies: [.ok("The message.", s.ref("ChatMessage")), .badRequest, .forbidden])
@@ -99,10 +102,14 @@ enum Docs {
         replies: [.ok("Healthy.", s.ref("Health")), .init(status: 503, description: "The database does not answer.", schema: s.ref("Health"))])
     static let webSocket = APIDoc(
         summary: "The notification WebSocket (see the description at the top)", tag: "websocket",
-        description: "Upgrade with `?token=<access JWT>`. Without an upgrade, or with a refused one, the answer is 403.",
+        description: "Upgrade with `?token=<access JWT>`. Without an upgrade, or with a refused one, the answer is 403; a token that "
+            + "cannot be checked within SWIFTCHAT_WS_HANDSHAKE_TIMEOUT is 503. A user's socket beyond SWIFTCHAT_WS_MAX_SOCKETS_PER_USER "
+            + "is closed with 1008; a frame or message over SWIFTCHAT_WS_MAX_FRAME_SIZE with 1009; text that is not UTF-8 with 1007; "
+            + "frames that break RFC 6455 (unmasked, reserved bits or opcodes) with 1002.",
         query: [.init(name: "token", description: "An access JWT", schema: s.string)],
         replies: [.init(status: 101, description: "Switching protocols to the WebSocket.", schema: nil),
-                  .error(403, "Not a WebSocket upgrade, or the token or Origin was refused.")])
+                  .error(403, "Not a WebSocket upgrade, or the token or Origin was refused."),
+                  .error(503, "The token could not be checked in time.")])
     static let swaggerUI = APIDoc(
         summary: "Swagger UI", tag: "documentation",
         replies: [.init(status: 200, description: "The Swagger UI page.", schema: s.string, mediaTypes: ["text/html"])])
