@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""A bounded-time fuzz pass against a started SwiftChat server: adversarial HTTP bodies, query
-strings and path parameters against every route of the server's own OpenAPI document, malformed
-requests over a raw socket, and random frames and handshakes against the WebSocket.
+"""A bounded-time fuzz pass against a started SwiftChat server: malformed requests over a raw
+socket, bad WebSocket handshakes and frames, then adversarial bodies, query strings and path
+parameters against every route of the server's own OpenAPI document (/swagger.json/), with and
+without a token, until the time is up.
 
 The server fails the pass if it exits or stops answering /health/ (checked after every batch),
-answers 5xx to anything, answers an error on an /api/ route with something that is not JSON, or
-leaves a request unanswered for 10 s. Every case is derived from the seed alone, so a failure
-printed with its seed and case id replays with --seed S --case ID.
+answers 5xx to anything, answers an error on an /api/ route with something that is not JSON,
+leaves a request unanswered for 10 s, accepts a body over 1 MiB where the route reads one, or
+closes a socket with anything but a proper code (1009 for frames over 64 KiB). Every case is
+derived from the seed alone: a failure is printed with its case id and replays with
+--seed S --case ID. The pass stops starting cases after --seconds; the case and the health check
+under way then (10 s each at most) finish.
 
 Usage: fuzz_server.py --base http://127.0.0.1:8000 [--seconds 60] [--seed N] [--pid PID] [--token JWT]
-Needs: pip install websockets; a dev-mode server (codes in responses) unless --token is given.
+Needs: pip install websockets; a dev-mode server (codes in responses) unless --token is given,
+with the default body and frame limits, and the rate limits and throttles off (0) so that the
+cases reach past them (a 429 is a valid answer all the same).
 """
 import argparse
 import base64
@@ -18,9 +24,11 @@ import hashlib
 import json
 import os
 import random
+import re
 import socket
 import struct
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -144,7 +152,8 @@ class Target:
         """Sends data on a new connection and reads until a whole answer (or, with want_close or
         pipelined answers, until the server closes), the connection ends, or the deadline passes."""
         answer = Answer()
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         try:
             sock = socket.create_connection((self.host, self.port), timeout=timeout)
         except OSError as error:
@@ -185,7 +194,7 @@ class Target:
                     break
                 if pipelined > 1 and count_responses(buf, method) >= pipelined:
                     break
-        answer.elapsed = ANSWER_TIMEOUT - max(0.0, deadline - time.monotonic())
+        answer.elapsed = time.monotonic() - started
         answer.raw = buf
         answer.responses = count_responses(buf, method)
         parsed = parse_response(buf, 0, method)
@@ -233,13 +242,15 @@ def count_responses(buf, method):
 # The routes, read from the server's OpenAPI document
 
 class Operation:
-    def __init__(self, method, path, spec, document):
+    def __init__(self, method, path, spec, document, shared_parameters=()):
         self.method = method.upper()
         self.path = path
         self.needs_auth = bool(spec.get("security"))
-        self.path_params = [p["name"] for p in spec.get("parameters", []) if p.get("in") == "path"]
+        parameters = [resolve(p, document) for p in list(shared_parameters) + spec.get("parameters", [])]
+        # Every {name} of the template, documented or not.
+        self.path_params = re.findall(r"\{([^}/]+)\}", path)
         self.query_params = [(p["name"], resolve(p.get("schema", {}), document))
-                             for p in spec.get("parameters", []) if p.get("in") == "query"]
+                             for p in parameters if p.get("in") == "query" and "name" in p]
         content = spec.get("requestBody", {}).get("content", {})
         schema = resolve(next(iter(content.values()), {}).get("schema", {}), document) if content else None
         self.body_schema = schema
@@ -305,7 +316,7 @@ def load_operations(target):
             continue  # fuzzed by the WebSocket cases
         for method, spec in sorted(item.items()):
             if method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
-                operations.append(Operation(method, path, spec, document))
+                operations.append(Operation(method, path, spec, document, item.get("parameters", [])))
     if not operations:
         sys.exit("fuzz: the OpenAPI document names no operation")
     return operations
@@ -620,9 +631,10 @@ def body_multipart_long_boundary(rng, op, all_fields):
     boundary = "".join(rng.choice("abcdefghij0123456789") for _ in range(length))
     fields = [(name, plain_value(json.loads(value))) for name, value in valid_pairs(rng, op, all_fields)]
     body = multipart(rng, fields, boundary)
-    if length > 1000 and rng.random() < 0.5:
-        # Mostly near-misses of the boundary: the input a naive scan is slowest on.
-        near = ("--" + boundary[:-1] + "\r\n").encode()
+    if length > 1000 and rng.random() < 0.7:
+        # What a naive boundary scan is slowest on: near-misses of the delimiter, or its first
+        # byte over and over.
+        near = rng.choice([("--" + boundary[:-1] + "\r\n").encode(), b"-", b"\r\n-", b"--" + boundary[:100].encode()])
         body = near * ((BODY_LIMIT - 10_000) // len(near)) + body
         body = body[:BODY_LIMIT - 1]
     return f"multipart/form-data; boundary={boundary}", body, None
@@ -1224,8 +1236,13 @@ class Fuzzer:
         self.operations = load_operations(self.target)
         self.all_fields = sorted({name for op in self.operations for name in op.fields})
         print(f"fuzz: {len(self.operations)} operations from /swagger.json/, {len(BODY_KINDS)} body kinds", flush=True)
-        for phase in (self.raw_cases, self.ws_handshake_cases, self.ws_raw_frame_cases, self.ws_cases, self.http_cases):
+        phases = [("raw HTTP", self.raw_cases), ("WebSocket handshakes", self.ws_handshake_cases),
+                  ("raw WebSocket frames", self.ws_raw_frame_cases), ("WebSocket frames", self.ws_cases),
+                  ("HTTP routes", self.http_cases)]
+        for index, (name, phase) in enumerate(phases):
             if not self.time_left():
+                if not self.dead:
+                    print("fuzz: out of time before: " + ", ".join(name for name, _ in phases[index:]))
                 break
             phase()
         return self.finish()
@@ -1318,6 +1335,28 @@ def judge_raw(case_id, name, data, answer, allowed, close_ok, options):
 def ws_probe(ws, kind, frame):
     """Sends one frame (a list: fragments of one message) and checks what the server does.
     Returns (outcome, problem or None)."""
+    # The library's send has no timeout: a server that stops reading would hold it forever.
+    stuck = threading.Event()
+
+    def unblock():
+        stuck.set()
+        try:
+            ws.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    watchdog = threading.Timer(ANSWER_TIMEOUT + 2, unblock)
+    watchdog.start()
+    try:
+        outcome, problem = ws_exchange(ws, kind, frame)
+    finally:
+        watchdog.cancel()
+    if stuck.is_set():
+        return "stuck", "the frame was not read within 10 s"
+    return outcome, problem
+
+
+def ws_exchange(ws, kind, frame):
     deadline = time.monotonic() + ANSWER_TIMEOUT
     try:
         ws.send(frame)

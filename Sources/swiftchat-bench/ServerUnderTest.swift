@@ -19,6 +19,13 @@ final class ServerUnderTest: @unchecked Sendable {
             "SWIFTCHAT_OTP_RATE_PER_PHONE": "0",
             "SWIFTCHAT_OTP_RATE_PER_CLIENT": "0",
             "SWIFTCHAT_PASSWORD_RATE_PER_CLIENT": "0",
+            // The bench is the one client that means to flood: every per-client and per-user
+            // limit is off, so that it measures the server rather than the limits.
+            "SWIFTCHAT_OTP_FAILURES_PER_CLIENT": "0",
+            "SWIFTCHAT_OTP_FREE_FAILURES_PER_PHONE": "0",
+            "SWIFTCHAT_MESSAGE_RATE_PER_USER": "0",
+            "SWIFTCHAT_INTEREST_RATE_PER_USER": "0",
+            "SWIFTCHAT_WS_MAX_SOCKETS_PER_USER": "0",
             "SWIFTCHAT_WS_QUEUE_LIMIT": "4096",
             "SWIFTCHAT_LOG_LEVEL": "error",
             "SWIFTCHAT_ENV_FILE": "/nonexistent",

@@ -104,4 +104,67 @@ import Testing
             #expect(answer.hasSuffix(#"{"detail":"The request is not valid HTTP/1.1."}"#))
         }
     }
+
+    enum BadHandshake: String, CaseIterable {
+        case noVersion, version12, noKey, shortKey, notBase64
+
+        var headers: String {
+            switch self {
+            case .noVersion: "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            case .version12: "Sec-WebSocket-Version: 12\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            case .noKey: "Sec-WebSocket-Version: 13\r\n"
+            case .shortKey: "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: YWJj\r\n"
+            case .notBase64: "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: not base64!!\r\n"
+            }
+        }
+
+        var expected: String {
+            switch self {
+            case .noVersion, .version12: "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
+            case .noKey, .shortKey, .notBase64: "HTTP/1.1 400 Bad Request\r\n"
+            }
+        }
+    }
+
+    /// With a valid token too: these used to wait forever for an answer.
+    @Test("a handshake with a bad key or version is answered at once (RFC 6455 §4.2.1)", arguments: BadHandshake.allCases)
+    func badHandshakesAreAnswered(_ handshake: BadHandshake) async throws {
+        try await withApp(.live) { client, _ in
+            let alice = try await client.session(Demo.alice)
+            let connection = try RawTCPConnection(port: try client.livePort())
+            await connection.send("GET /ws/?token=\(alice.access) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + handshake.headers + "\r\n")
+            let answer = String(decoding: try #require(await connection.readUntilClosed(timeout: Self.bound)), as: UTF8.self)
+            #expect(answer.hasPrefix(handshake.expected), "\(answer.prefix(120))")
+            #expect(answer.contains("application/json"))
+        }
+    }
+
+    @Test("a head with bare LF line ends is answered, not left to time out")
+    func bareLineFeeds() async throws {
+        try await withApp(.live) { client, _ in
+            let connection = try RawTCPConnection(port: try client.livePort())
+            await connection.send("GET /health/ HTTP/1.1\nHost: localhost\n\n")
+            let answer = try #require(await connection.read(until: "}", timeout: Self.bound))
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK") || answer.hasPrefix("HTTP/1.1 400 Bad Request"), "\(answer.prefix(80))")
+        }
+    }
+
+    @Test("CONNECT is refused with a framed JSON 405 and the connection closes")
+    func connectIsRefused() async throws {
+        try await withApp(.live) { client, _ in
+            let connection = try RawTCPConnection(port: try client.livePort())
+            await connection.send("CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            let answer = String(decoding: try #require(await connection.readUntilClosed(timeout: Self.bound)), as: UTF8.self)
+            #expect(answer.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+            #expect(answer.hasSuffix(#"{"detail":"Method \"CONNECT\" not allowed."}"#))
+
+            let later = try RawTCPConnection(port: try client.livePort())
+            await later.send("GET /health/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await later.read(until: "}", timeout: Self.bound)?.hasPrefix("HTTP/1.1 200 OK") == true)
+            await later.send("CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            let second = String(decoding: try #require(await later.readUntilClosed(timeout: Self.bound)), as: UTF8.self)
+            #expect(second.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"), "a later CONNECT is refused too, and the close ends it")
+        }
+    }
 }

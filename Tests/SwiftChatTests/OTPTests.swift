@@ -199,8 +199,20 @@ struct OTPGenerationTests {
     }
 
     private func testSettingsLength(_ environment: [String: String]) throws -> Int {
+        try loadSettings(environment).otpLength
+    }
+
+    private func loadSettings(_ environment: [String: String]) throws -> Settings {
         try Settings.load(environment: environment.merging(["SECRET_KEY": String(repeating: "k", count: 40)]) { $1 }, readEnvFile: false)
-            .otpLength
+    }
+
+    /// Dev mode hands out the codes in its responses: a limit on guessing them protects nothing
+    /// there, and would break clients written for the original (which allowed any number).
+    @Test("wrong codes per client: 3 outside dev mode, no limit in dev mode unless set")
+    func wrongCodeLimitDefaults() throws {
+        #expect(try loadSettings(["PROJECT_RUNNING_ENV": "production"]).otpFailuresPerClient == 3)
+        #expect(try loadSettings(["PROJECT_RUNNING_ENV": "dev"]).otpFailuresPerClient == 0)
+        #expect(try loadSettings(["PROJECT_RUNNING_ENV": "dev", "SWIFTCHAT_OTP_FAILURES_PER_CLIENT": "7"]).otpFailuresPerClient == 7)
     }
 
     @Test("wrong codes per client are limited: the next try is 429, even with the right code")

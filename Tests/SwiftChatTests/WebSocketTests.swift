@@ -6,16 +6,18 @@ import Testing
 @testable import SwiftChatCore
 @testable import SwiftChatServer
 
-/// Waits until every socket has at least its expected number of frames (bounded), then a quiet
-/// period, and checks that each received exactly its expected frames, in order.
+/// Waits until every socket has at least its expected number of frames (bounded), then drains
+/// each server-side queue with a probe (`SocketClient.settledTexts()`), and checks that each
+/// received exactly its expected frames, in order: anything extra would have been queued ahead
+/// of the probe's answer.
 func expectFrames(_ expectations: [(name: String, socket: SocketClient, frames: [String])],
                   sourceLocation: SourceLocation = #_sourceLocation) async {
     for expectation in expectations where !expectation.frames.isEmpty {
         _ = await eventually { expectation.socket.texts.count >= expectation.frames.count }
     }
-    try? await Task.sleep(for: quietPeriod)
     for expectation in expectations {
-        #expect(expectation.socket.texts == expectation.frames, "frames received by \(expectation.name)", sourceLocation: sourceLocation)
+        let received = await expectation.socket.settledTexts()
+        #expect(received == expectation.frames, "frames received by \(expectation.name)", sourceLocation: sourceLocation)
     }
 }
 

@@ -178,7 +178,8 @@ public struct Settings: Sendable {
         otpLength = s.value("SWIFTCHAT_OTP_LENGTH") == nil ? (devMode ? 4 : 6) : try s.integer("SWIFTCHAT_OTP_LENGTH", in: 4...9)
         otpRatePerPhone = try s.integer("SWIFTCHAT_OTP_RATE_PER_PHONE", in: 0...Int(Int32.max))
         otpFreeFailuresPerPhone = try s.integer("SWIFTCHAT_OTP_FREE_FAILURES_PER_PHONE", in: 0...Int(Int32.max))
-        otpFailuresPerClient = try s.integer("SWIFTCHAT_OTP_FAILURES_PER_CLIENT", in: 0...Int(Int32.max))
+        otpFailuresPerClient = s.value("SWIFTCHAT_OTP_FAILURES_PER_CLIENT") == nil
+            ? (devMode ? 0 : 3) : try s.integer("SWIFTCHAT_OTP_FAILURES_PER_CLIENT", in: 0...Int(Int32.max))
         otpRatePerClient = try s.integer("SWIFTCHAT_OTP_RATE_PER_CLIENT", in: 0...Int(Int32.max))
         passwordRatePerClient = try s.integer("SWIFTCHAT_PASSWORD_RATE_PER_CLIENT", in: 0...Int(Int32.max))
         otpRateWindow = try s.duration("SWIFTCHAT_OTP_RATE_WINDOW", positive: true)

@@ -45,7 +45,7 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_OTP_LENGTH", defaultValue: nil, help: "Digits in a code (4-9; unset: 4 in dev mode, as the original, else 6). No code starts with 0."),
         SettingSpec(name: "SWIFTCHAT_OTP_RATE_PER_PHONE", defaultValue: "5", help: "Codes issued per phone number per code lifetime (0: no limit), so nobody can keep the owner from getting a code for longer than that."),
         SettingSpec(name: "SWIFTCHAT_OTP_FREE_FAILURES_PER_PHONE", defaultValue: "5", help: "Wrong codes per phone number per window before each further one locks the phone's codes for a growing time (1 s doubling, never longer than the code lifetime; 0: no back-off)."),
-        SettingSpec(name: "SWIFTCHAT_OTP_FAILURES_PER_CLIENT", defaultValue: "3", help: "Wrong codes per client address per window before /api/otp/auth/ answers 429 (0: no limit)."),
+        SettingSpec(name: "SWIFTCHAT_OTP_FAILURES_PER_CLIENT", defaultValue: nil, help: "Wrong codes per client address per window before /api/otp/auth/ answers 429 (0: no limit; unset: 3, or no limit in dev mode, where responses carry the codes anyway)."),
         SettingSpec(name: "SWIFTCHAT_OTP_RATE_PER_CLIENT", defaultValue: "100", help: "OTP requests per client address per window (0: no limit)."),
         SettingSpec(name: "SWIFTCHAT_PASSWORD_RATE_PER_CLIENT", defaultValue: "100", help: "Password logins and registrations per client address per window (0: no limit)."),
         SettingSpec(name: "SWIFTCHAT_OTP_RATE_WINDOW", defaultValue: "1h", help: "The rate limit window."),

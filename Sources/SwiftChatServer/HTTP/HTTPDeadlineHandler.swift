@@ -40,7 +40,15 @@ final class HTTPDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireChannelRead(data)
             return
         }
+        if answeredError { return }
         switch unwrapInboundIn(data) {
+        case .head(let head) where head.method == .CONNECT:
+            // Not a proxy. (A first request's CONNECT is answered by the handshake gate, with a
+            // body; here NIO's encoder sends the answer bare, and the close frames it.)
+            answeredError = true
+            disarm()
+            Self.answer(.methodNotAllowed, detail: "Method \"CONNECT\" not allowed.", context: context)
+            return
         case .head:
             pendingResponses += 1
             readingBody = true

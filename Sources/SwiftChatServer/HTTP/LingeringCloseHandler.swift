@@ -29,6 +29,16 @@ final class LingeringCloseHandler: ChannelDuplexHandler {
         if dropped > Self.lingerBytes { finish(context: context) }
     }
 
+    /// Reading must go on while lingering: a kernel buffer left full of unread input is what
+    /// turns the final close into a reset.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if lingering {
+            context.read()
+        } else {
+            context.fireChannelReadComplete()
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         for promise in pendingCloses { promise.succeed() }
         pendingCloses = []

@@ -69,21 +69,47 @@ final class HandshakeGateHandler: ChannelInboundHandler, RemovableChannelHandler
             return
         }
         let head = RequestHead(bytes, headLength: headEnd)
+        if head.method == "CONNECT" {
+            // Answered here, where the bytes are still raw: NIO's encoder sends any answer to
+            // CONNECT without a length or a body, as if a tunnel followed.
+            answer(context: context, status: "405 Method Not Allowed", detail: "Method \"CONNECT\" not allowed.", closeAfter: .zero)
+            return
+        }
         guard head.isWebSocketUpgrade, head.path == "/ws" || head.path == "/ws/" else {
             passThrough(context: context)
             return
+        }
+        switch head.handshakeProblem {
+        case .version?:
+            answer(context: context, status: "426 Upgrade Required", extraHeaders: "Sec-WebSocket-Version: 13\r\n",
+                   detail: "WebSocket handshake refused: only Sec-WebSocket-Version 13 is spoken.", closeAfter: .zero)
+            return
+        case .key?:
+            answer(context: context, status: "400 Bad Request",
+                   detail: "WebSocket handshake refused: Sec-WebSocket-Key must be the base64 of 16 bytes.", closeAfter: .zero)
+            return
+        case nil: break
         }
         step = .admitting
         admit(head, context: context)
     }
 
-    /// The offset just past the blank line that ends the head, if it has arrived.
+    /// The offset just past the blank line that ends the head (CRLF CRLF, or bare LFs), if it
+    /// has arrived.
     private func findHeadEnd(in bytes: ByteBuffer) -> Int? {
         let view = bytes.readableBytesView
-        let start = view.index(view.startIndex, offsetBy: max(0, scanned - 3))
-        defer { scanned = view.count }
-        guard let end = view[start...].firstRange(of: [13, 10, 13, 10]) else { return nil }
-        return view.distance(from: view.startIndex, to: end.upperBound)
+        let count = view.count
+        var index = max(0, scanned - 2)
+        defer { scanned = count }
+        while index < count {
+            if view[view.startIndex + index] == 10 {
+                let next = index + 1 < count ? view[view.startIndex + index + 1] : nil
+                if next == 10 { return index + 2 }
+                if next == 13, index + 2 < count, view[view.startIndex + index + 2] == 10 { return index + 3 }
+            }
+            index += 1
+        }
+        return nil
     }
 
     private func admit(_ head: RequestHead, context: ChannelHandlerContext) {
@@ -135,14 +161,16 @@ final class HandshakeGateHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     /// Answers the first request here, in JSON, and ends the connection.
-    private func answer(context: ChannelHandlerContext, status: String, detail: String, closeAfter delay: TimeAmount) {
+    private func answer(
+        context: ChannelHandlerContext, status: String, extraHeaders: String = "", detail: String, closeAfter delay: TimeAmount
+    ) {
         step = .answered
         decision.succeed(false)
         buffered = nil
         let body = JSONValue.detail(detail).serialized
         var response = context.channel.allocator.buffer(capacity: 256)
         response.writeString(
-            "HTTP/1.1 \(status)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            "HTTP/1.1 \(status)\r\n\(extraHeaders)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
         let channel = context.channel
         context.writeAndFlush(NIOAny(response)).whenComplete { _ in
             if delay == .zero {

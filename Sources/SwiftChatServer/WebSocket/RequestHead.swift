@@ -3,17 +3,32 @@ import NIOCore
 
 /// Just enough of an HTTP/1.1 request head to route the handshake decision.
 struct RequestHead {
+    let method: String
     let path: String
     let token: String?
     let origin: String?
     let isWebSocketUpgrade: Bool
+    /// Why the upgrade request cannot succeed (RFC 6455 §4.2.1), or nil when it can.
+    let handshakeProblem: HandshakeProblem?
+
+    enum HandshakeProblem {
+        /// `Sec-WebSocket-Version` is missing or not 13: 426 with the version we speak.
+        case version
+        /// `Sec-WebSocket-Key` is not the base64 of a 16-byte nonce.
+        case key
+    }
 
     /// `headLength`: the head's bytes at the front of `buffer`, up to and with the blank line.
+    /// Lines may end in CRLF or, as RFC 9112 lets a server accept, in a bare LF.
     init(_ buffer: ByteBuffer, headLength: Int) {
         let view = buffer.readableBytesView
-        let text = String(decoding: view.prefix(max(0, headLength - 4)), as: UTF8.self)
-        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
+        let text = String(decoding: view.prefix(headLength), as: UTF8.self)
+        // Split on scalars: to String, CR LF is one Character, and would never match "\n".
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            String(String.UnicodeScalarView(line.last == "\r" ? line.dropLast() : line[...]))
+        }
         let requestLine = lines.first?.split(separator: " ") ?? []
+        method = requestLine.first.map(String.init) ?? ""
         let target = requestLine.count >= 2 ? String(requestLine[1]) : ""
         let components = URLComponents(string: target)
         path = components?.path ?? target
@@ -26,5 +41,12 @@ struct RequestHead {
         }
         origin = headers["origin"]
         isWebSocketUpgrade = requestLine.first == "GET" && headers["upgrade"]?.lowercased() == "websocket"
+        if headers["sec-websocket-version"] != "13" {
+            handshakeProblem = .version
+        } else if Data(base64Encoded: headers["sec-websocket-key"] ?? "")?.count != 16 {
+            handshakeProblem = .key
+        } else {
+            handshakeProblem = nil
+        }
     }
 }

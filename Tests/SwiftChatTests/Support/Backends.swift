@@ -43,7 +43,8 @@ struct StorePlace: Sendable {
         } else {
             try SQLiteStore(path: sqlitePath)
         }
-        try await store.migrate()
+        // Bounded: an unanswered migration would hold the whole run instead of failing this test.
+        try await bounded(60) { try await store.migrate() }
         return store
     }
 }
@@ -61,15 +62,15 @@ func withStorePlace<T>(_ backend: StoreBackend, _ body: (StorePlace) async throw
             }
             let schema = "test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
             let admin = PostgresStore(url: try PostgresURL(text), maximumConnections: 1, logger: testLogger)
-            try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"))
+            try await bounded(60) { _ = try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)")) }
             let url = text + (text.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
             do {
                 let result = try await body(StorePlace(backend: .postgres, sqlitePath: sqlitePath, databaseURL: url))
-                try await admin.client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+                try await bounded(60) { _ = try await admin.client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE")) }
                 await admin.close()
                 return result
             } catch {
-                _ = try? await admin.client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+                _ = try? await bounded(60) { _ = try await admin.client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE")) }
                 await admin.close()
                 throw error
             }

@@ -26,9 +26,6 @@ func eventually(within timeout: Duration = .seconds(5), _ condition: () async ->
     return await condition()
 }
 
-/// How long a test waits to be sure that nothing (more) arrives.
-let quietPeriod: Duration = .milliseconds(400)
-
 /// A real WebSocket client over TCP (HummingbirdWSClient) that records what the server sends.
 /// Its connection runs in a task of its own; tests send frames and read what was recorded.
 final class SocketClient: Sendable {
@@ -51,15 +48,21 @@ final class SocketClient: Sendable {
         var texts: [String] = []
         var binaryFrames = 0
         var outcome: Outcome?
+        var probesSent = 0
     }
 
     private let state = Mutex(State())
     private let commands: AsyncStream<Command>.Continuation
+    /// Returns once every notification published so far has reached this socket's server-side
+    /// queue (through Redis a publication comes back a moment after the request that made it).
+    private let publicationsSettled: @Sendable () async -> Void
 
     /// Starts connecting to `ws://localhost:<port><path>`; see `waitUntilConnected()`.
-    init(port: Int, path: String, headers: HTTPFields = [:], maxFrameSize: Int = 1 << 16, autoPing: AutoPingSetup = .disabled) {
+    init(port: Int, path: String, headers: HTTPFields = [:], maxFrameSize: Int = 1 << 16, autoPing: AutoPingSetup = .disabled,
+         publicationsSettled: @escaping @Sendable () async -> Void = {}) {
         let (stream, continuation) = AsyncStream.makeStream(of: Command.self)
         commands = continuation
+        self.publicationsSettled = publicationsSettled
         var logger = Logger(label: "swiftchat-tests-socket")
         logger.logLevel = .critical
         let configuration = WebSocketClientConfiguration(
@@ -118,18 +121,50 @@ final class SocketClient: Sendable {
     }
 
     var isConnected: Bool { state.withLock { $0.connected } }
-    var texts: [String] { state.withLock { $0.texts } }
+    /// Every text frame received, the answers to `probe()` left out.
+    var texts: [String] { state.withLock { $0.texts.filter { !Self.isProbeAnswer($0) } } }
     var outcome: Outcome? { state.withLock { $0.outcome } }
 
     func send(_ text: String) { commands.yield(.text(text)) }
     func send(binary bytes: [UInt8]) { commands.yield(.binary(bytes)) }
 
-    /// Waits until at least `count` text frames arrived (bounded), then a short quiet period so
-    /// that anything unexpected also arrives, and returns every text frame received so far.
-    func frames(expecting count: Int) async -> [String] {
-        if count > 0 { _ = await eventually { state.withLock { $0.texts.count >= count } } }
-        try? await Task.sleep(for: quietPeriod)
+    /// A frame on a stream the server does not know gets an error frame naming that stream, in
+    /// the socket's own queue behind every notification queued before it: once the answer is
+    /// here, so is everything the server had queued for this socket. It also proves the socket
+    /// subscribed, which the server does before it reads client frames. Returns false if no
+    /// answer came (bounded), e.g. because the socket is closed.
+    @discardableResult
+    func probe() async -> Bool {
+        let number = state.withLock { state -> Int in
+            state.probesSent += 1
+            return state.probesSent
+        }
+        send(#"{"stream": "\#(Self.probePrefix)\#(number)", "payload": {}}"#)
+        let answer = #"\#(Self.probePrefix)\#(number)\""#  // as escaped inside the error frame
+        return await eventually {
+            state.withLock { state in state.outcome != nil || state.texts.contains { Self.isProbeAnswer($0) && $0.contains(answer) } }
+        } && state.withLock { state in state.texts.contains { Self.isProbeAnswer($0) && $0.contains(answer) } }
+    }
+
+    private static let probePrefix = "test-probe-"
+    private static func isProbeAnswer(_ text: String) -> Bool { text.hasPrefix(#"{"stream": "error""#) && text.contains(probePrefix) }
+
+    /// Every frame the server sent for what happened so far, and nothing that is still on its
+    /// way: waits for the publications made so far to reach the server's queue, then for a
+    /// probe's answer (no waiting for a quiet period). A closed socket answers at once.
+    func settledTexts() async -> [String] {
+        if outcome == nil {
+            await publicationsSettled()
+            await probe()
+        }
         return texts
+    }
+
+    /// Waits until at least `count` text frames arrived (bounded), then returns every frame
+    /// received once the server's queue for this socket is drained (`settledTexts()`).
+    func frames(expecting count: Int) async -> [String] {
+        if count > 0 { _ = await eventually { texts.count >= count } }
+        return await settledTexts()
     }
 
     /// Waits (bounded) for the connection to end and returns how.
@@ -146,6 +181,18 @@ final class SocketClient: Sendable {
     }
 }
 
+extension AppRuntime {
+    /// Returns (bounded) once every publication handed to Redis has come back and been
+    /// delivered to this process's sockets; at once with the in-process broker, which delivers
+    /// before the request that published answers.
+    func publicationsSettled() async {
+        _ = await eventually {
+            let counters = broker.subscribers.counters.snapshot
+            return counters.received >= counters.published
+        }
+    }
+}
+
 extension TestClientProtocol {
     /// The live server's port (tests of WebSockets run with `.live`).
     func livePort() throws -> Int {
@@ -154,29 +201,30 @@ extension TestClientProtocol {
 
     /// Starts a socket at `/ws/?token=...` (or the given path) without waiting for the result.
     func startSocket(token: String?, path: String = "/ws/", origin: String? = nil, headers extra: HTTPFields = [:],
-                     maxFrameSize: Int = 1 << 16, autoPing: AutoPingSetup = .disabled) throws -> SocketClient {
+                     maxFrameSize: Int = 1 << 16, autoPing: AutoPingSetup = .disabled, runtime: AppRuntime? = nil) throws -> SocketClient {
         var headers = extra
         if let origin { headers[.origin] = origin }
         let target = token.map { "\(path)?token=\($0)" } ?? path
-        return SocketClient(port: try livePort(), path: target, headers: headers, maxFrameSize: maxFrameSize, autoPing: autoPing)
+        let settled: @Sendable () async -> Void = { if let runtime { await runtime.publicationsSettled() } }
+        return SocketClient(port: try livePort(), path: target, headers: headers, maxFrameSize: maxFrameSize, autoPing: autoPing,
+                            publicationsSettled: settled)
     }
 
     /// Opens a socket and waits until the server has subscribed it to the user's notifications,
     /// so that a request made right afterwards is sure to be seen.
     func openSocket(token: String, runtime: AppRuntime, path: String = "/ws/", origin: String? = nil, maxFrameSize: Int = 1 << 16,
                     autoPing: AutoPingSetup = .disabled, sourceLocation: SourceLocation = #_sourceLocation) async throws -> SocketClient {
-        // Through Redis a publication comes back a moment after the request that made it: let
-        // those already made arrive first, so the socket hears only what happens from now on.
-        _ = await eventually {
-            let counters = runtime.broker.subscribers.counters.snapshot
-            return counters.received >= counters.published
-        }
-        let before = runtime.openSockets
-        let socket = try startSocket(token: token, path: path, origin: origin, maxFrameSize: maxFrameSize, autoPing: autoPing)
+        // Let the publications already made arrive first, so the socket hears only what
+        // happens from now on.
+        await runtime.publicationsSettled()
+        let before = runtime.broker.subscribers.counters.snapshot.subscriptions
+        let socket = try startSocket(token: token, path: path, origin: origin, maxFrameSize: maxFrameSize, autoPing: autoPing,
+                                     runtime: runtime)
         try #require(await socket.waitUntilConnected(), "socket did not connect: \(String(describing: socket.outcome))",
                      sourceLocation: sourceLocation)
-        try #require(await eventually { runtime.openSockets > before }, "server never subscribed the socket",
-                     sourceLocation: sourceLocation)
+        // The server's own count of subscriptions, not the open-socket count it takes first.
+        try #require(await eventually { runtime.broker.subscribers.counters.snapshot.subscriptions > before },
+                     "server never subscribed the socket", sourceLocation: sourceLocation)
         return socket
     }
 

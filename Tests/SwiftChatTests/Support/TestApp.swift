@@ -46,7 +46,8 @@ func testSettings(folder: URL, environment: [String: String] = [:]) throws -> Se
 
 var testLogger: Logger {
     var logger = Logger(label: "swiftchat-tests")
-    logger.logLevel = .error
+    // SWIFTCHAT_TEST_LOG_LEVEL=debug (or trace) shows what the apps and libraries do while investigating a test.
+    logger.logLevel = TestBackends.environment["SWIFTCHAT_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
     return logger
 }
 
