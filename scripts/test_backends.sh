@@ -10,8 +10,8 @@ set -euo pipefail
 
 command=${1:?usage: test_backends.sh start|stop RUN_DIR [PG_PORT] [REDIS_PORT]}
 run_dir=${2:?RUN_DIR missing}
-pg_port=${3:-55432}
-redis_port=${4:-56379}
+pg_port=${3:-25432}
+redis_port=${4:-26379}
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 as_pg() {
