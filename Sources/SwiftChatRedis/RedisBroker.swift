@@ -172,8 +172,9 @@ public final class RedisBroker: Broker {
             logger.warning("ignored a message on the notification channel that is not a publication", metadata: ["channel": "\(channel)"])
             return
         }
-        counters.add(\.received, 1)
         subscribers.deliver(publication)
+        // Counted once handed to the sockets, so that "received" means "queued for delivery".
+        counters.add(\.received, 1)
     }
 
     /// Connects and uses the link until it ends, again and again, waiting with backoff between
