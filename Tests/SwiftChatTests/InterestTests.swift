@@ -7,23 +7,13 @@ import Testing
 
 /// Interests (friend requests) over REST: original-api.md section 4, D7.
 @Suite struct InterestTests {
-    static let interestKeys: Set<String> = ["id", "sent_to", "sent_by", "is_accepted", "created_at"]
-    static let viewKeys: Set<String> = ["id", "user", "created_at"]
-    static let partyKeys: Set<String> = ["id", "email", "first_name", "last_name", "phone_number"]
-    /// ISO-8601 in UTC with optional microseconds and `Z`, as DRF writes datetimes.
-    static func isISOTimestamp(_ text: String) -> Bool {
-        text.wholeMatch(of: #/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z/#) != nil
-    }
-
     @Test func rootLinksToTheInterestList() async throws {
         try await withApp { client, _ in
             let alice = try await client.session(Demo.alice)
             let reply = try await client.call(.get, "/api/my_app/", token: alice.access)
             #expect(reply.status == .ok)
-            #expect(Set(reply.dictionary.keys) == ["interests"])
-            let url = try #require(reply.dictionary["interests"] as? String)
-            #expect(url.hasPrefix("http://"))
-            #expect(url.hasSuffix("/api/my_app/interests/"))
+            // One key, an absolute URL to the list (the host is whatever the request named).
+            #expect(reply.text.wholeMatch(of: #/\{"interests":"http://[^"/]+/api/my_app/interests/"\}/#) != nil, "\(reply.text)")
         }
     }
 
@@ -35,25 +25,14 @@ import Testing
 
             let asAlice = try await client.call(.get, "/api/my_app/interests/", token: cast.alice.access)
             #expect(asAlice.status == .ok)
-            #expect(ids(asAlice) == [toRahul, fromMaria])
-            for row in asAlice.array {
-                #expect(Set(row.keys) == Self.viewKeys)
-                #expect(Set((row["user"] as? [String: Any] ?? [:]).keys) == Self.partyKeys)
-            }
-            let rahulRow = try #require(asAlice.array.first?["user"] as? [String: Any])
-            #expect(rahulRow["id"] as? Int == Int(cast.rahul.id))
-            #expect(rahulRow["first_name"] as? String == "Rahul")
-            #expect(rahulRow["last_name"] as? String == "Sharma")
-            #expect(rahulRow["phone_number"] as? String == Demo.rahul)
-            #expect(rahulRow["email"] is NSNull)
-            #expect((asAlice.array.last?["user"] as? [String: Any])?["id"] as? Int == Int(cast.maria.id))
+            #expect(wireText(asAlice) == "[" + interestViewWire(toRahul, otherParty: cast.rahulParty) + ","
+                + interestViewWire(fromMaria, otherParty: cast.mariaParty) + "]")
 
             // Each party sees the other; a bystander sees nothing of it.
             let asRahul = try await client.call(.get, "/api/my_app/interests/", token: cast.rahul.access)
-            #expect(ids(asRahul) == [toRahul])
-            #expect((asRahul.array.first?["user"] as? [String: Any])?["id"] as? Int == Int(cast.alice.id))
+            #expect(wireText(asRahul) == "[" + interestViewWire(toRahul, otherParty: cast.aliceParty) + "]")
             let asMaria = try await client.call(.get, "/api/my_app/interests/", token: cast.maria.access)
-            #expect(ids(asMaria) == [fromMaria])
+            #expect(wireText(asMaria) == "[" + interestViewWire(fromMaria, otherParty: cast.aliceParty) + "]")
         }
     }
 
@@ -77,7 +56,7 @@ import Testing
             case .pending: [pending]
             case .absent: [accepted, pending]
             }
-            #expect(ids(reply) == expected)
+            #expect(try ids(reply) == expected)
         }
     }
 
@@ -101,7 +80,7 @@ import Testing
             case .both: [withRahul, withMaria]
             case .none: []
             }
-            #expect(ids(reply) == expected)
+            #expect(try ids(reply) == expected)
         }
     }
 
@@ -118,7 +97,7 @@ import Testing
             let created = [first, second]
             let reply = try await client.call(.get, "/api/my_app/interests/?ordering=\(ordering)", token: cast.alice.access)
             #expect(reply.status == .ok)
-            #expect(ids(reply) == expectedOrder.map { created[$0] })
+            #expect(try ids(reply) == expectedOrder.map { created[$0] })
         }
     }
 
@@ -127,14 +106,8 @@ import Testing
             let cast = try await client.cast()
             let reply = try await client.call(.post, "/api/my_app/interests/", json: #"{"sent_to": \#(cast.rahul.id)}"#, token: cast.alice.access)
             #expect(reply.status == .created)
-            let body = reply.dictionary
-            #expect(Set(body.keys) == Self.interestKeys)
-            #expect(body["sent_to"] as? Int == Int(cast.rahul.id))
-            #expect(body["sent_by"] as? Int == Int(cast.alice.id))
-            #expect(body["is_accepted"] as? Bool == false)
-            let createdAt = try #require(body["created_at"] as? String)
-            #expect(Self.isISOTimestamp(createdAt), "\(createdAt)")
-            let id = try #require((body["id"] as? Int).map(Int64.init))
+            let id = try leadingID(reply)
+            #expect(wireText(reply) == interestWire(id, sentTo: cast.rahul, sentBy: cast.alice, accepted: false))
             let stored = try #require(try await runtime.store.interest(id: id))
             #expect(stored.sentBy == cast.alice.id && stored.sentTo == cast.rahul.id && !stored.isAccepted)
         }
@@ -144,12 +117,10 @@ import Testing
         try await withApp { client, _ in
             let cast = try await client.cast()
             let id = try await client.sendInterest(from: cast.alice, to: cast.rahul)
-            for (viewer, other) in [(cast.alice, cast.rahul), (cast.rahul, cast.alice)] {
+            for (viewer, otherParty) in [(cast.alice, cast.rahulParty), (cast.rahul, cast.aliceParty)] {
                 let reply = try await client.call(.get, "/api/my_app/interests/\(id)/", token: viewer.access)
                 #expect(reply.status == .ok)
-                #expect(Set(reply.dictionary.keys) == Self.viewKeys)
-                #expect(reply.dictionary["id"] as? Int == Int(id))
-                #expect((reply.dictionary["user"] as? [String: Any])?["id"] as? Int == Int(other.id))
+                #expect(wireText(reply) == interestViewWire(id, otherParty: otherParty))
             }
         }
     }
@@ -202,7 +173,7 @@ import Testing
             }
             #expect(try await runtime.store.interest(id: id)?.isAccepted == true)
             let accepted = try await client.call(.get, "/api/my_app/interests/?is_accepted=true", token: cast.alice.access)
-            #expect(ids(accepted) == [id])
+            #expect(try ids(accepted) == [id])
         }
     }
 
@@ -335,30 +306,41 @@ import Testing
             let cast = try await client.cast()
             let id = try await client.sendInterest(from: cast.alice, to: cast.rahul)
 
-            func row(of user: Session, listedFor caller: Session) async throws -> [String: Any] {
+            /// `user`'s row as `caller` sees it, exactly: profile, then `sent_by`, then `sent_to`.
+            func expectRow(of user: Session, _ first: String, _ last: String, _ phone: String, listedFor caller: Session,
+                           sentBy: String, sentTo: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
                 let reply = try await client.call(.get, "/api/core/user/", token: caller.access)
-                #expect(reply.status == .ok)
-                return try #require(reply.array.first { $0["id"] as? Int == Int(user.id) })
+                #expect(reply.status == .ok, sourceLocation: sourceLocation)
+                #expect(try ids(reply).filter { $0 == user.id }.count == 1, sourceLocation: sourceLocation)
+                let row = #"{"id":\#(user.id),"phone_number":"\#(phone)","email":null,"first_name":"\#(first)","last_name":"\#(last)","#
+                    + #""sent_by":[\#(sentBy)],"sent_to":[\#(sentTo)]}"#
+                #expect(wireText(reply).contains(row), "\(row) in \(reply.text)", sourceLocation: sourceLocation)
             }
-            func interests(_ value: Any?) -> [[String: Any]] { value as? [[String: Any]] ?? [] }
+            let interest = interestWire(id, sentTo: cast.rahul, sentBy: cast.alice, accepted: false)
 
-            let rahulForAlice = try await row(of: cast.rahul, listedFor: cast.alice)
-            #expect(interests(rahulForAlice["sent_by"]).isEmpty)
-            let sentTo = interests(rahulForAlice["sent_to"])
-            #expect(sentTo.count == 1)
-            #expect(Set(sentTo.first?.keys.map { $0 } ?? []) == Self.interestKeys)
-            #expect(sentTo.first?["id"] as? Int == Int(id))
-            #expect(sentTo.first?["sent_by"] as? Int == Int(cast.alice.id))
-            #expect(sentTo.first?["sent_to"] as? Int == Int(cast.rahul.id))
-            #expect(sentTo.first?["is_accepted"] as? Bool == false)
-
-            let aliceForRahul = try await row(of: cast.alice, listedFor: cast.rahul)
-            #expect(interests(aliceForRahul["sent_to"]).isEmpty)
-            #expect(interests(aliceForRahul["sent_by"]).map { $0["id"] as? Int } == [Int(id)])
-
+            try await expectRow(of: cast.rahul, "Rahul", "Sharma", Demo.rahul, listedFor: cast.alice, sentBy: "", sentTo: interest)
+            try await expectRow(of: cast.alice, "Alice", "Smith", Demo.alice, listedFor: cast.rahul, sentBy: interest, sentTo: "")
             // A bystander's list shows neither side of it.
-            let aliceForMaria = try await row(of: cast.alice, listedFor: cast.maria)
-            #expect(interests(aliceForMaria["sent_to"]).isEmpty && interests(aliceForMaria["sent_by"]).isEmpty)
+            try await expectRow(of: cast.alice, "Alice", "Smith", Demo.alice, listedFor: cast.maria, sentBy: "", sentTo: "")
+            try await expectRow(of: cast.rahul, "Rahul", "Sharma", Demo.rahul, listedFor: cast.maria, sentBy: "", sentTo: "")
+        }
+    }
+
+    /// The comparison these tests rely on tells apart what a lookup through Foundation values
+    /// would not: `0` for `false`, `1.0` for an id, another key order, a timestamp not in DRF's form.
+    @Test func wireComparisonCatchesLookalikes() async throws {
+        let alice = Session(access: "", refresh: "", id: 3), rahul = Session(access: "", refresh: "", id: 4)
+        let expected = interestWire(1, sentTo: rahul, sentBy: alice, accepted: false)
+        func reply(_ text: String) -> Reply { Reply(status: .created, headers: [:], text: text) }
+        let exact = #"{"id":1,"sent_to":4,"sent_by":3,"is_accepted":false,"created_at":"2026-11-24T15:41:38.533023Z"}"#
+        #expect(wireText(reply(exact)) == expected)
+        #expect(wireText(reply(exact.replacingOccurrences(of: "false", with: "0"))) != expected)
+        #expect(wireText(reply(exact.replacingOccurrences(of: #""id":1,"#, with: #""id":1.0,"#))) != expected)
+        #expect(wireText(reply(#"{"sent_to":4,"id":1,"sent_by":3,"is_accepted":false,"created_at":"2026-11-24T15:41:38Z"}"#)) != expected)
+        #expect(try leadingID(reply(exact)) == 1)
+        for stamp in ["2026-11-24T15:41:38Z", "2026-11-24T15:41:38.533023Z"] { #expect(isDRFTimestamp(stamp)) }
+        for stamp in ["2026-11-24T15:41:38.000000Z", "2026-11-24T15:41:38.533Z", "2026-11-24T15:41:38.533023+00:00", "2026-11-24 15:41:38Z"] {
+            #expect(!isDRFTimestamp(stamp), "\(stamp)")
         }
     }
 }
