@@ -32,7 +32,7 @@ import Testing
             let port = try #require(client.port)
             let url = "http://127.0.0.1:\(port)/swagger/"
             let common = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000", "--window-size=1280,2400"]
-            let dom = try await Task.detached { try Self.run(browser, common + ["--dump-dom", url]) }.value
+            let dom = try await Self.runAsync(browser, common + ["--dump-dom", url])
             let listed = dom.components(separatedBy: "class=\"opblock opblock-").count - 1
             #expect(listed == runtime.routes.all.count, "Swagger UI lists \(listed) operations")
             for path in ["/api/otp/gen/phone_number/", "/api/my_app/interests/{interest_id}/chat_messages/", "/ws/"] {
@@ -43,22 +43,33 @@ import Testing
             let artifacts = packageRoot.appendingPathComponent(".build/artifacts")
             try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
             let shot = artifacts.appendingPathComponent("swagger-ui.png").path
-            _ = try await Task.detached { try Self.run(browser, common + ["--screenshot=\(shot)", url]) }.value
+            _ = try await Self.runAsync(browser, common + ["--screenshot=\(shot)", url])
             #expect(FileManager.default.fileExists(atPath: shot))
         }
     }
 
-    /// Runs a program to its end and returns what it printed.
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    /// Runs a program to its end (killed after `timeout`) and returns what it printed. It uses
+    /// posix_spawn, not Foundation's `Process`, whose helper threads were found parked in the
+    /// test process when a run stalled. For short programs at discovery time only: it blocks.
+    static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) throws -> String {
+        let output = temporaryOutputPath()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let child = try ChildProcess(executable, arguments, environment: ProcessInfo.processInfo.environment, outputPath: output)
+        child.waitBlocking(timeout: timeout)
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    /// `run` for the browser: waits by polling, so that no thread is held while it renders.
+    static func runAsync(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(120)) async throws -> String {
+        let output = temporaryOutputPath()
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let child = try ChildProcess(executable, arguments, environment: ProcessInfo.processInfo.environment, outputPath: output)
+        if await !eventually(within: timeout, { !child.isRunning }) { child.signal(SIGKILL) }
+        _ = await child.waitForExit()
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    private static func temporaryOutputPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("swiftchat-run-\(UUID().uuidString).txt").path
     }
 }

@@ -72,6 +72,17 @@ final class ChildProcess: Sendable {
         return await waitForExit()
     }
 
+    /// Waits for the process to end by itself, for synchronous callers; after `timeout` it is
+    /// killed. Returns the exit status.
+    @discardableResult
+    func waitBlocking(timeout: Duration) -> Int32 {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while isRunning, ContinuousClock.now < deadline { usleep(5_000) }
+        signal(SIGKILL)
+        while isRunning { usleep(1_000) }
+        return status ?? -1
+    }
+
     /// `stop` for synchronous callers (a `defer`), for processes that exit at once on SIGTERM.
     func stopBlocking(grace: Duration = .seconds(10)) {
         signal(SIGTERM)

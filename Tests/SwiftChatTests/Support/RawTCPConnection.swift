@@ -5,8 +5,8 @@ import Glibc
 
 /// A loopback TCP connection with a deadline on every read, for tests that must send what no
 /// HTTP client library would: half a request head, a head a byte at a time, a body that never
-/// ends. Its socket calls block, so they run on a dispatch queue: blocking a thread of the
-/// concurrency pool would starve the server under test, which shares it.
+/// ends. The socket is non-blocking and waits are short sleeps: a blocked thread, of the
+/// concurrency pool or of a dispatch queue, could starve the server under test, which shares them.
 final class RawTCPConnection: @unchecked Sendable {
     private let descriptor: Int32
 
@@ -24,34 +24,36 @@ final class RawTCPConnection: @unchecked Sendable {
             close(descriptor)
             throw POSIXError(.ECONNREFUSED)
         }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
     }
+
+    /// How long a wait sleeps before it tries the socket again.
+    private static let step: Duration = .milliseconds(5)
 
     deinit { close(descriptor) }
 
     /// Sends everything; false when the server has closed the connection.
+    /// Sends everything (waiting while the server does not read, for at most 30 s); false when
+    /// the server has closed the connection.
     @discardableResult
     func send(_ bytes: [UInt8]) async -> Bool {
-        await Self.offPool { self.sendNow(bytes) }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent > 0 {
+                offset += sent
+            } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: Self.step)
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     @discardableResult
     func send(_ text: String) async -> Bool { await send(Array(text.utf8)) }
-
-    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
-    }
-
-    private func sendNow(_ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent <= 0 { return false }
-            offset += sent
-        }
-        return true
-    }
 
     enum ReadResult: Equatable, Sendable {
         case bytes([UInt8])
@@ -63,16 +65,15 @@ final class RawTCPConnection: @unchecked Sendable {
 
     /// One read of what is there, waiting at most `timeout`.
     func read(timeout: Duration) async -> ReadResult {
-        await Self.offPool { self.readNow(timeout: timeout) }
-    }
-
-    private func readNow(timeout: Duration) -> ReadResult {
-        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        guard poll(&poller, 1, milliseconds) > 0 else { return .timedOut }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        return count <= 0 ? .closed : .bytes(Array(buffer.prefix(count)))
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0 { return .bytes(Array(buffer.prefix(count))) }
+            if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { return .closed }
+            if ContinuousClock.now >= deadline { return .timedOut }
+            try? await Task.sleep(for: Self.step)
+        }
     }
 
     /// Everything until the server closes, or nil when it has not closed within `timeout`.
