@@ -60,15 +60,17 @@ enum PostgresSchema {
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. An advisory lock
-    /// makes processes that start together take turns instead of racing.
+    /// makes processes that start together take turns instead of racing. The lock is the
+    /// schema's: installs in other schemas of the same database (one per test, say) never wait
+    /// for each other, nor for one that hangs.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
         try await client.withConnection { connection in
-            try await connection.run("SELECT pg_advisory_lock(7240331)", logger: logger)
+            try await connection.run("SELECT pg_advisory_lock(7240331, hashtext(current_schema()))", logger: logger)
             do {
                 try await applyPending(on: connection, logger: logger)
-                try await connection.run("SELECT pg_advisory_unlock(7240331)", logger: logger)
+                try await connection.run("SELECT pg_advisory_unlock(7240331, hashtext(current_schema()))", logger: logger)
             } catch {
-                try? await connection.run("SELECT pg_advisory_unlock(7240331)", logger: logger)
+                try? await connection.run("SELECT pg_advisory_unlock(7240331, hashtext(current_schema()))", logger: logger)
                 throw error
             }
         }

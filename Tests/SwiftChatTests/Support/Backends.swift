@@ -60,6 +60,8 @@ func withStorePlace<T>(_ backend: StoreBackend, _ body: (StorePlace) async throw
             guard let text = TestBackends.postgresURL else {
                 throw BackendMissing(variable: "SWIFTCHAT_TEST_DATABASE_URL")
             }
+            await PlaceSlots.shared.acquire()
+            defer { Task { await PlaceSlots.shared.release() } }
             let schema = "test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
             let admin = PostgresStore(url: try PostgresURL(text), maximumConnections: 1, logger: testLogger)
             try await bounded(60) { _ = try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)")) }
@@ -96,4 +98,34 @@ func withStore<T>(_ backend: StoreBackend, _ body: (any ChatStore, StorePlace) a
 struct BackendMissing: Error, CustomStringConvertible {
     let variable: String
     var description: String { "\(variable) is not set, and SWIFTCHAT_REQUIRE_BACKEND_TESTS=1 requires the production backends" }
+}
+
+/// At most this many PostgreSQL places (a schema, with the pools of the stores and apps that use
+/// it) exist at once. The suite starts hundreds of tests together: with a pool each, they took
+/// every connection the server allows, and then each waited for a second one that never came.
+actor PlaceSlots {
+    static let shared = PlaceSlots(limit: 32)
+
+    private var available: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        available = limit
+    }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            available += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
 }

@@ -78,8 +78,9 @@ func withApp(
 private func withAppBackends(_ environment: [String: String], _ body: ([String: String]) async throws -> Void) async throws {
     guard TestBackends.appsRunOnProduction else { return try await body(environment) }
     try await withStorePlace(.postgres) { place in
-        // Few connections per app: the suite runs many apps at once against one server.
-        var production = ["DATABASE_URL": place.databaseURL ?? "", "SWIFTCHAT_DATABASE_CONNECTIONS": "4"]
+        // Few connections per app: many apps run at once against one server (at most
+        // `PlaceSlots.shared`'s limit of them, see Backends.swift).
+        var production = ["DATABASE_URL": place.databaseURL ?? "", "SWIFTCHAT_DATABASE_CONNECTIONS": "2"]
         if let redis = TestBackends.redisURL {
             production["REDIS_URL"] = redis
             production["SWIFTCHAT_REDIS_CHANNEL"] = "swiftchat-test:\(UUID().uuidString)"
