@@ -36,6 +36,7 @@ final class PausableProxy: Sendable {
 
     func pause() { paused.withLockedValue { $0 = true } }
     func resume() { paused.withLockedValue { $0 = false } }
+    var isPaused: Bool { paused.withLockedValue { $0 } }
     func close() async { try? await listener.close() }
 }
 
