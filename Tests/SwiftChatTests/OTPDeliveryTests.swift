@@ -6,38 +6,6 @@ import Synchronization
 import Testing
 @testable import SwiftChatServer
 
-/// A tiny HTTP server standing in for an SMS gateway: it records every POSTed body.
-final class WebhookRecorder: Sendable {
-    struct Delivery: Sendable {
-        let contentType: String?
-        let body: String
-    }
-
-    private let deliveries = Mutex<[Delivery]>([])
-
-    var all: [Delivery] { deliveries.withLock { $0 } }
-
-    func record(_ delivery: Delivery) { deliveries.withLock { $0.append(delivery) } }
-
-    /// Runs a live webhook server that answers `status`, and passes its URL to `body`.
-    static func serve(
-        answering status: HTTPResponse.Status, _ body: @escaping @Sendable (String, WebhookRecorder) async throws -> Void
-    ) async throws {
-        let recorder = WebhookRecorder()
-        let router = Router()
-        router.post("/hook") { request, _ -> HTTPResponse.Status in
-            let buffer = try await request.body.collect(upTo: 1 << 16)
-            recorder.record(Delivery(contentType: request.headers[.contentType], body: String(buffer: buffer)))
-            return status
-        }
-        let hook = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: testLogger)
-        try await hook.test(.live) { hookClient in
-            let port = try #require(hookClient.port)
-            try await body("http://127.0.0.1:\(port)/hook", recorder)
-        }
-    }
-}
-
 /// Outside dev mode the code goes through the configured sender and never into a response or a
 /// log (deviations D11 and D12).
 @Suite("OTP delivery")
@@ -50,7 +18,7 @@ struct OTPDeliveryTests {
     }
 
     /// The code inside a webhook delivery, after checking the delivery's shape.
-    static func code(in delivery: WebhookRecorder.Delivery, for phone: String) -> String? {
+    static func code(in delivery: GatewayRecorder.Request, for phone: String) -> String? {
         #expect(delivery.contentType == "application/json")
         let body = expectedJSON(delivery.body)
         guard case .string(let code) = body["code"] else {
@@ -66,7 +34,8 @@ struct OTPDeliveryTests {
 
     @Test("D11: the webhook receives the code, the response does not, and the code logs in")
     func webhookDelivers() async throws {
-        try await WebhookRecorder.serve(answering: .ok) { url, recorder in
+        try await GatewayRecorder.serve(answering: .ok) { base, recorder in
+            let url = base + "/hook"
             try await withApp(environment: Self.production(webhook: url)) { client, _ in
                 let reply = try await client.requestOTP(Demo.alice)
                 #expect(reply.status == .created)
@@ -82,7 +51,8 @@ struct OTPDeliveryTests {
 
     @Test("D11: when the webhook fails the request answers 503 JSON and no code stays pending")
     func webhookFailure() async throws {
-        try await WebhookRecorder.serve(answering: .internalServerError) { url, recorder in
+        try await GatewayRecorder.serve(answering: .internalServerError) { base, recorder in
+            let url = base + "/hook"
             try await withApp(environment: Self.production(webhook: url)) { client, runtime in
                 for attempt in 1...2 {
                     let reply = try await client.requestOTP(Demo.alice)
@@ -98,7 +68,8 @@ struct OTPDeliveryTests {
 
     @Test("D12: neither codes nor tokens are written to the logs")
     func secretsStayOutOfLogs() async throws {
-        try await WebhookRecorder.serve(answering: .ok) { url, recorder in
+        try await GatewayRecorder.serve(answering: .ok) { base, recorder in
+            let url = base + "/hook"
             let logs = LogRecorder()
             try await withTemporaryDirectory { folder in
                 let settings = try testSettings(folder: folder, environment: Self.production(webhook: url))

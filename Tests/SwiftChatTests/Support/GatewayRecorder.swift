@@ -4,7 +4,7 @@ import HummingbirdTesting
 import Synchronization
 import Testing
 
-/// A tiny HTTP server standing in for an SMS provider's API (Twilio's, say): it records every
+/// A tiny HTTP server standing in for an SMS provider (a webhook, Twilio's API): it records every
 /// POST to any path, with the headers a provider checks, and answers a fixed status and body.
 final class GatewayRecorder: Sendable {
     struct Request: Sendable {
