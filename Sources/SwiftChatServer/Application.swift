@@ -70,8 +70,10 @@ public func buildApplication(
         maxBodySize: settings.maxBodySize, throttles: throttles,
         search: SearchLimits(maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength),
         trustedProxies: settings.trustProxy ? settings.trustedProxies : [], trustProxy: settings.trustProxy)
-    let gate = WebSocketGate(auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts)
     let counters = SocketCounters()
+    let gate = WebSocketGate(
+        auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts, sockets: counters,
+        maxSocketsPerUser: settings.webSocketMaxSocketsPerUser)
     // Pongs are consumed inside the WebSocket library and never reach the idle watchdog. While
     // pings run more often than the idle timeout, a client that answers them is never idle, and
     // one that stops answering is closed by the ping timeout, so the watchdog is not needed.
@@ -108,6 +110,7 @@ public func buildApplication(
             let reason: String = switch await gate.admit(request) {
             case .success: "A WebSocket upgrade is required."
             case .failure(.origin): "Origin not allowed."
+            case .failure(.tooManySockets): "Too many open sockets for this user."
             case .failure: "Authentication credentials were not provided or are invalid."
             }
             return .json(.detail(reason), status: .forbidden)

@@ -69,7 +69,7 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_HTTP_KEEPALIVE_TIMEOUT", defaultValue: "30s", help: "Close a keep-alive connection that starts no new request (or does not finish its head) this long after a response."),
         SettingSpec(name: "SWIFTCHAT_HTTP_MAX_HEAD_SIZE", defaultValue: "32768", help: "Largest request head (request line and headers) in bytes; larger is answered 431."),
         SettingSpec(name: "SWIFTCHAT_WS_HANDSHAKE_TIMEOUT", defaultValue: "5s", help: "How long a WebSocket handshake waits for its token to be checked before it is answered 503."),
-        SettingSpec(name: "SWIFTCHAT_WS_MAX_SOCKETS_PER_USER", defaultValue: "20", help: "Open sockets per user in this process; one more is closed with 1008 (0: no limit)."),
+        SettingSpec(name: "SWIFTCHAT_WS_MAX_SOCKETS_PER_USER", defaultValue: "20", help: "Open sockets per user in this process; one more handshake is answered 429 (one of two racing for the last place is closed with 1008; 0: no limit)."),
         SettingSpec(name: "SWIFTCHAT_WS_PING_INTERVAL", defaultValue: "20s", help: "WebSocket ping interval (0: none)."),
         SettingSpec(name: "SWIFTCHAT_WS_IDLE_TIMEOUT", defaultValue: "60s", help: "Close a WebSocket whose client sent nothing for this long (0: never). Pongs are not seen here, so it applies only when pings are off or slower; with pings on, a client that stops answering them is closed at the next ping."),
         SettingSpec(name: "SWIFTCHAT_WS_QUEUE_LIMIT", defaultValue: "256", help: "Frames queued per socket before a slow socket is closed with 1013."),

@@ -103,12 +103,13 @@ enum Docs {
     static let webSocket = APIDoc(
         summary: "The notification WebSocket (see the description at the top)", tag: "websocket",
         description: "Upgrade with `?token=<access JWT>`. Without an upgrade, or with a refused one, the answer is 403; a token that "
-            + "cannot be checked within SWIFTCHAT_WS_HANDSHAKE_TIMEOUT is 503. A user's socket beyond SWIFTCHAT_WS_MAX_SOCKETS_PER_USER "
-            + "is closed with 1008; a frame or message over SWIFTCHAT_WS_MAX_FRAME_SIZE with 1009; text that is not UTF-8 with 1007; "
+            + "cannot be checked within SWIFTCHAT_WS_HANDSHAKE_TIMEOUT is 503. A handshake beyond SWIFTCHAT_WS_MAX_SOCKETS_PER_USER "
+            + "open sockets of the user is 429 (one of two racing for the last place is closed with 1008); a frame or message over SWIFTCHAT_WS_MAX_FRAME_SIZE with 1009; text that is not UTF-8 with 1007; "
             + "frames that break RFC 6455 (unmasked, reserved bits or opcodes) with 1002.",
         query: [.init(name: "token", description: "An access JWT", schema: s.string)],
         replies: [.init(status: 101, description: "Switching protocols to the WebSocket.", schema: nil),
                   .error(403, "Not a WebSocket upgrade, or the token or Origin was refused."),
+                  .error(429, "The user has SWIFTCHAT_WS_MAX_SOCKETS_PER_USER sockets open already."),
                   .error(503, "The token could not be checked in time.")])
     static let swaggerUI = APIDoc(
         summary: "Swagger UI", tag: "documentation",

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdCore
 import Logging
 import NIOCore
+import SwiftChatCore
 
 /// Hummingbird answers a refused WebSocket upgrade with an empty 400; the original (and its
 /// clients) expect an HTTP 403 handshake rejection. This handler sits first in each
@@ -117,18 +118,19 @@ final class HandshakeGateHandler: ChannelInboundHandler, RemovableChannelHandler
         let loop = context.eventLoop
         let boundContext = NIOLoopBound(context, eventLoop: loop)
         let handler = NIOLoopBound(self, eventLoop: loop)
-        let promise = loop.makePromise(of: Bool?.self)
-        promise.completeWithTask {
-            if case .success = await gate.admit(token: head.token, origin: head.origin) { return true }
-            return false
-        }
+        let promise = loop.makePromise(of: Result<User, WebSocketGate.Refusal>?.self)
+        promise.completeWithTask { await gate.admit(token: head.token, origin: head.origin) }
         // A database that does not answer must not hold the handshake open.
         let deadline = loop.scheduleTask(in: admissionTimeout) { promise.succeed(nil) }
         promise.futureResult.whenComplete { result in
             deadline.cancel()
             let context = boundContext.value
             switch result {
-            case .success(true?): handler.value.passThrough(context: context)
+            case .success(.success?): handler.value.passThrough(context: context)
+            case .success(.failure(.tooManySockets)?):
+                handler.value.answer(
+                    context: context, status: "429 Too Many Requests",
+                    detail: "Too many open sockets for this user: close one first.", closeAfter: .seconds(5))
             case .success(nil):
                 handler.value.answer(context: context, status: "503 Service Unavailable",
                                      detail: "The server could not check the token in time. Try again later.", closeAfter: .zero)

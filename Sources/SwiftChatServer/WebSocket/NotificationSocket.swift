@@ -192,6 +192,8 @@ final class SocketCounters: Sendable {
         }
     }
 
+    func openCount(of user: UserID) -> Int { state.withLock { $0.perUser[user, default: 0] } }
+
     func overflowClosed() { state.withLock { $0.overflowClosed += 1 } }
     var open: Int { state.withLock { $0.open } }
     var closedForOverflow: Int { state.withLock { $0.overflowClosed } }

@@ -10,15 +10,22 @@ struct WebSocketGate: Sendable {
     let corsOrigins: Set<String>
     /// `ALLOWED_HOSTS` entries other than `*`; `.example.com` matches subdomains, as Django's.
     let allowedHosts: [String]
+    /// Open sockets per user, and how many one user may have (0: no limit).
+    let sockets: SocketCounters
+    let maxSocketsPerUser: Int
 
-    init(auth: AuthService, corsOrigins: [String], allowedHosts: [String]) {
+    init(auth: AuthService, corsOrigins: [String], allowedHosts: [String], sockets: SocketCounters = SocketCounters(), maxSocketsPerUser: Int = 0) {
         self.auth = auth
         self.corsOrigins = Set(corsOrigins)
         self.allowedHosts = allowedHosts.filter { $0 != "*" }.map { $0.lowercased() }
+        self.sockets = sockets
+        self.maxSocketsPerUser = maxSocketsPerUser
     }
 
     enum Refusal: Error {
         case noToken, badToken, origin
+        /// The user already has as many sockets open as allowed.
+        case tooManySockets
     }
 
     func admit(_ request: Request) async -> Result<User, Refusal> {
@@ -35,11 +42,16 @@ struct WebSocketGate: Sendable {
     func admit(token: String?, origin: String?) async -> Result<User, Refusal> {
         guard originAllowed(origin) else { return .failure(.origin) }
         guard let token, !token.isEmpty else { return .failure(.noToken) }
+        let user: User
         do {
-            return .success(try await auth.authenticate(accessToken: token))
+            user = try await auth.authenticate(accessToken: token)
         } catch {
             return .failure(.badToken)
         }
+        // Refused before the upgrade, with a status a client can read. Two handshakes racing for
+        // the last place are settled after it, by the socket's own count (close 1008).
+        if maxSocketsPerUser > 0 && sockets.openCount(of: user.id) >= maxSocketsPerUser { return .failure(.tooManySockets) }
+        return .success(user)
     }
 
     /// Browsers always send `Origin`; other clients may leave it out, and can forge it anyway,
