@@ -55,32 +55,60 @@ extension PostgresStore {
         }
     }
 
+    /// The interest, its direct conversation with both parties, and their events.
     public func createInterest(from sender: UserID, to recipient: UserID, at date: Date) async throws -> Interest {
-        try await pooled {
-            try await $0.first("""
+        try await transaction { connection, logger in
+            let interest = try await connection.first("""
                 INSERT INTO interests (sent_by_id, sent_to_id, is_accepted, created_at) VALUES (\(sender), \(recipient), FALSE, \(Timestamp(date)))
                 RETURNING \(unescaped: Self.interestColumns)
-                """, logger: $1) { try $0.interest() }
-        }.orThrow()
+                """, logger: logger) { try $0.interest() }.orThrow()
+            let conversation = try await connection.first("""
+                INSERT INTO conversations (kind, interest_id, created_at, created_by, activity_at)
+                VALUES ('direct', \(interest.id), \(Timestamp(date)), \(sender), \(Timestamp(date))) RETURNING id
+                """, logger: logger) { try $0.next(Int64.self) }.orThrow()
+            for party in Set(interest.parties).sorted() {
+                try await Self.insertMember(connection, logger, conversation: conversation, user: party, role: .member, at: date)
+            }
+            let created = try await Self.loadConversation(connection, logger, id: conversation).orThrow()
+            try await Self.append(connection, logger, [
+                EventDrafts.interestChanged(interest),
+                EventDrafts.conversation(.conversationCreated, created, recipients: created.memberIDs),
+            ], at: date)
+            return interest
+        }
     }
 
     public func acceptInterest(id: InterestID) async throws -> Interest? {
-        try await pooled {
-            try await $0.first("UPDATE interests SET is_accepted = TRUE WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: $1) {
-                try $0.interest()
-            }
+        try await transaction { connection, logger in
+            guard let accepted = try await connection.first(
+                "UPDATE interests SET is_accepted = TRUE WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: logger, { try $0.interest() })
+            else { return nil }
+            try await Self.append(connection, logger, [EventDrafts.interestChanged(accepted)], at: Date())
+            return accepted
         }
     }
 
+    /// Deletes the interest with its conversation and messages.
     public func deleteInterest(id: InterestID) async throws -> Interest? {
-        try await pooled {
-            try await $0.first("DELETE FROM interests WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: $1) { try $0.interest() }
+        try await transaction { try await Self.deleteInterest($0, $1, id: id, at: Date()) }
+    }
+
+    static func deleteInterest(_ connection: PostgresConnection, _ logger: Logger, id: InterestID, at date: Date) async throws -> Interest? {
+        let conversation = try await connection.first("SELECT id FROM conversations WHERE interest_id = \(id) FOR UPDATE", logger: logger) {
+            try $0.next(Int64.self)
         }
+        guard let deleted = try await connection.first(
+            "DELETE FROM interests WHERE id = \(id) RETURNING \(unescaped: interestColumns)", logger: logger, { try $0.interest() })
+        else { return nil }
+        var drafts = [EventDrafts.interestChanged(deleted)]
+        if let conversation { drafts.append(EventDrafts.conversationDeleted(conversation, recipients: Set(deleted.parties).sorted())) }
+        try await append(connection, logger, drafts, at: date)
+        return deleted
     }
 }
 
 extension PostgresStore {
-    static let messageColumns = "id, interest_id, user_id, message, created_at"
+    static let messageColumns = "id, conversation_id, interest_id, user_id, message, client_id, created_at"
 
     public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {
         try await pooled {
@@ -95,13 +123,15 @@ extension PostgresStore {
         try await pooled { try await $0.first("SELECT \(unescaped: Self.messageColumns) FROM chat_messages WHERE id = \(id)", logger: $1) { try $0.message() } }
     }
 
+    /// A v1 message on an interest is a message of its direct conversation.
     public func createMessage(in interest: InterestID, by user: UserID, text: String, at date: Date) async throws -> ChatMessage {
-        try await pooled {
-            try await $0.first("""
-                INSERT INTO chat_messages (interest_id, user_id, message, created_at) VALUES (\(interest), \(user), \(text), \(Timestamp(date)))
-                RETURNING \(unescaped: Self.messageColumns)
-                """, logger: $1) { try $0.message() }
-        }.orThrow()
+        try await transaction { connection, logger in
+            guard let conversation = try await connection.first("SELECT id FROM conversations WHERE interest_id = \(interest) FOR UPDATE",
+                logger: logger, { try $0.next(Int64.self) })
+            else { throw StoreError.missingReference }
+            return try await Self.insertMessage(connection, logger, conversation: conversation, interest: interest, sender: user, text: text,
+                clientID: nil, at: date)
+        }
     }
 }
 
@@ -111,7 +141,9 @@ extension RowReader {
     }
 
     mutating func message() throws -> ChatMessage {
-        ChatMessage(id: try next(), interestID: try next(), userID: try next(), message: try next(), createdAt: try next(Timestamp.self).date)
+        ChatMessage(
+            id: try next(), conversationID: try next(), interestID: try next(), userID: try next(), message: try next(), clientID: try next(),
+            createdAt: try next(Timestamp.self).date)
     }
 }
 

@@ -4,12 +4,22 @@ import SwiftChatCore
 
 extension PostgresStore {
     public func tableCounts() async throws -> TableCounts {
-        try await pooled {
+        var counts = try await pooled {
             try await $0.first("""
                 SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM otp_codes), (SELECT count(*) FROM interests),
                        (SELECT count(*) FROM chat_messages)
                 """, logger: $1) { TableCounts(users: try $0.next(), pendingOTPs: try $0.next(), interests: try $0.next(), messages: try $0.next()) }
         }.orThrow()
+        counts.others = try await pooled { connection, logger in
+            var others: [String: Int] = [:]
+            for table in TransferTable.all {
+                others[table.name] = try await connection.first(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table.name)"), logger: logger) {
+                    try $0.next(Int.self)
+                } ?? 0
+            }
+            return others
+        }
+        return counts
     }
 
     public func users(after id: UserID, limit: Int) async throws -> [User] {
@@ -68,11 +78,13 @@ extension PostgresStore {
     }
 
     public func importMessages(_ messages: [ChatMessage]) async throws {
-        try await insertRows("chat_messages (id, interest_id, user_id, message, created_at)", messages) { message, binds in
+        try await insertRows("chat_messages (id, conversation_id, interest_id, user_id, message, client_id, created_at)", messages) { message, binds in
             binds.append(message.id)
+            binds.append(message.conversationID)
             binds.append(message.interestID)
             binds.append(message.userID)
             binds.append(message.message)
+            binds.append(message.clientID)
             binds.append(Timestamp(message.createdAt))
         }
     }
@@ -95,19 +107,68 @@ extension PostgresStore {
                     SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('\(table)', 'id')), 0)
                     """), logger: logger) { try $0.next(Int64.self) } ?? 0
             }
-            return IDWatermarks(users: try await mark("users"), interests: try await mark("interests"), messages: try await mark("chat_messages"))
+            var marks: [String: Int64] = [:]
+            for (table, _) in IDWatermarks(users: 0, interests: 0, messages: 0).byTable { marks[table] = try await mark(table) }
+            return IDWatermarks(byTable: marks)
         }
     }
 
     public func finishImport(watermarks: IDWatermarks) async throws {
         try await transaction { connection, logger in
-            for (table, mark) in [("users", watermarks.users), ("interests", watermarks.interests), ("chat_messages", watermarks.messages)] {
+            for (table, mark) in watermarks.byTable {
                 // The next id follows both the source's watermark and the largest imported id.
                 try await connection.run(PostgresQuery(unsafeSQL: """
                     SELECT setval(pg_get_serial_sequence('\(table)', 'id'), GREATEST(\(mark), (SELECT max(id) FROM \(table))), true)
                     FROM (SELECT 1) one WHERE GREATEST(\(mark), (SELECT max(id) FROM \(table))) > 0
                     """), logger: logger)
             }
+        }
+    }
+
+    public func rows(of table: TransferTable, after key: [TransferValue]?, limit: Int) async throws -> [[TransferValue]] {
+        var binds = PostgresBindings()
+        let columns = table.columns.map { $0.kind == .time ? "(extract(epoch FROM \($0.name)) * 1000000)::bigint" : $0.name }
+        var sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table.name)"
+        if let key {
+            for (value, column) in zip(key, table.columns) { Self.bind(value, column, &binds) }
+            sql += " WHERE (\(table.keyList)) > (\((1...key.count).map { "$\($0)" }.joined(separator: ", ")))"
+        }
+        sql += " ORDER BY \(table.keyList) LIMIT \(limit)"
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        return try await pooled {
+            try await $0.all(query, logger: $1) { reader in
+                try table.columns.map { column -> TransferValue in
+                    switch column.kind {
+                    case .text: try reader.next(String?.self).map(TransferValue.text) ?? .null
+                    case .int, .time: try reader.next(Int64?.self).map(TransferValue.int) ?? .null
+                    }
+                }
+            }
+        }
+    }
+
+    public func importRows(_ rows: [[TransferValue]], into table: TransferTable) async throws {
+        try await insertRows("\(table.name) (\(table.columnList))", rows) { row, binds in
+            for (value, column) in zip(row, table.columns) { Self.bind(value, column, &binds) }
+        }
+    }
+
+    public func adoptEpoch(_ epoch: String) async throws {
+        try await pooled {
+            try await $0.run("""
+                INSERT INTO swiftchat_meta (key, value) VALUES ('epoch', \(epoch)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """, logger: $1)
+        }
+    }
+
+    private static func bind(_ value: TransferValue, _ column: TransferTable.Column, _ binds: inout PostgresBindings) {
+        switch (value, column.kind) {
+        case (.int(let micros), .time): binds.append(Timestamp(Micros.date(micros)))
+        case (.int(let number), _): binds.append(number)
+        case (.text(let text), _): binds.append(text)
+        case (.null, .text): binds.append(String?.none)
+        case (.null, .time): binds.append(Timestamp?.none)
+        case (.null, .int): binds.append(Int64?.none)
         }
     }
 

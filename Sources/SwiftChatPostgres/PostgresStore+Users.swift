@@ -55,9 +55,16 @@ extension PostgresStore {
             // missing reference, so none is deleted by the cascade without being returned.
             guard try await connection.first("SELECT id FROM users WHERE id = \(id) FOR UPDATE", logger: logger, { try $0.next(Int64.self) }) != nil
             else { return nil }
+            // Groups first (ownership handed on, the rest told), then interests with their conversations.
+            let groups = try await connection.all("""
+                SELECT cm.conversation_id FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+                WHERE cm.user_id = \(id) AND c.kind = 'group' ORDER BY cm.conversation_id
+                """, logger: logger) { try $0.next(Int64.self) }
+            for group in groups { _ = try await Self.removeMember(connection, logger, user: id, conversation: group, at: Date()) }
             let interests = try await connection.all(
-                "SELECT \(unescaped: Self.interestColumns) FROM interests WHERE sent_by_id = \(id) OR sent_to_id = \(id)", logger: logger
+                "SELECT \(unescaped: Self.interestColumns) FROM interests WHERE sent_by_id = \(id) OR sent_to_id = \(id) ORDER BY id", logger: logger
             ) { try $0.interest() }
+            for interest in interests { _ = try await Self.deleteInterest(connection, logger, id: interest.id, at: Date()) }
             try await connection.run("DELETE FROM users WHERE id = \(id)", logger: logger)
             return interests
         }

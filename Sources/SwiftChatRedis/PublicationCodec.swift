@@ -7,7 +7,7 @@ enum PublicationCodec {
     private struct Wire: Codable {
         var v: Int
         var event: String
-        var interest: Int64
+        var interest: Int64?
         var message: Int64?
         var topics: [String]
     }
@@ -20,6 +20,8 @@ enum PublicationCodec {
             Wire(v: version, event: "interest", interest: interest, message: nil, topics: publication.topics.map(\.name))
         case .chatMessagePosted(let interest, let message):
             Wire(v: version, event: "chat", interest: interest, message: message, topics: publication.topics.map(\.name))
+        case .eventLogAppended:
+            Wire(v: version, event: "events", interest: nil, message: nil, topics: publication.topics.map(\.name))
         }
         // Encoding plain strings and integers cannot fail.
         return Array((try? JSONEncoder().encode(wire)) ?? Data())
@@ -30,8 +32,13 @@ enum PublicationCodec {
         guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(bytes)), wire.v == version else { return nil }
         let event: ChatEvent
         switch (wire.event, wire.message) {
-        case ("interest", nil): event = .interestChanged(wire.interest)
-        case ("chat", let message?): event = .chatMessagePosted(interest: wire.interest, message: message)
+        case ("interest", nil):
+            guard let interest = wire.interest else { return nil }
+            event = .interestChanged(interest)
+        case ("chat", let message?):
+            guard let interest = wire.interest else { return nil }
+            event = .chatMessagePosted(interest: interest, message: message)
+        case ("events", nil): event = .eventLogAppended
         default: return nil
         }
         return Publication(event: event, topics: wire.topics.map(Topic.init(name:)))

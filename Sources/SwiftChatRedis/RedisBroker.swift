@@ -76,7 +76,7 @@ public final class RedisBroker: Broker {
         guard let unlogged else { return }
         logger.error(
             "notifications not published to Redis; sockets held by other processes miss them",
-            metadata: ["count": "\(unlogged)", "event": "\(publication.event.notificationText)", "reason": "\(reason)"])
+            metadata: ["count": "\(unlogged)", "event": "\(publication.event.notificationText ?? "event log wake-up")", "reason": "\(reason)"])
     }
 
     private static let failureLogInterval: Duration = .seconds(10)

@@ -49,6 +49,87 @@ enum SQLiteSchema {
                 CREATE INDEX chat_messages_user ON chat_messages (user_id);
                 """)
         }
+        migrator.registerMigration("0002 conversations, members, event log") { db in
+            try db.execute(sql: """
+                CREATE TABLE conversations (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+                    title TEXT,
+                    interest_id INTEGER UNIQUE REFERENCES interests(id) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL,
+                    created_by INTEGER NOT NULL,
+                    activity_at INTEGER NOT NULL,
+                    latest_message_id INTEGER
+                );
+                CREATE TABLE conversation_members (
+                    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+                    joined_at INTEGER NOT NULL,
+                    PRIMARY KEY (conversation_id, user_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX conversation_members_user ON conversation_members (user_id, conversation_id);
+                INSERT INTO conversations (kind, title, interest_id, created_at, created_by, activity_at)
+                    SELECT 'direct', NULL, id, created_at, sent_by_id, created_at FROM interests ORDER BY id;
+                INSERT OR IGNORE INTO conversation_members (conversation_id, user_id, role, joined_at)
+                    SELECT c.id, i.sent_by_id, 'member', i.created_at FROM conversations c JOIN interests i ON i.id = c.interest_id;
+                INSERT OR IGNORE INTO conversation_members (conversation_id, user_id, role, joined_at)
+                    SELECT c.id, i.sent_to_id, 'member', i.created_at FROM conversations c JOIN interests i ON i.id = c.interest_id;
+
+                -- Messages belong to a conversation; interest_id stays for v1 (null in groups).
+                CREATE TABLE messages_v2 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                    interest_id INTEGER REFERENCES interests(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    message TEXT NOT NULL,
+                    client_id TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                INSERT INTO messages_v2 (id, conversation_id, interest_id, user_id, message, created_at)
+                    SELECT m.id, c.id, m.interest_id, m.user_id, m.message, m.created_at
+                    FROM chat_messages m JOIN conversations c ON c.interest_id = m.interest_id ORDER BY m.id;
+                CREATE TEMP TABLE kept_sequence AS SELECT seq FROM sqlite_sequence WHERE name = 'chat_messages';
+                DROP TABLE chat_messages;
+                ALTER TABLE messages_v2 RENAME TO chat_messages;
+                -- The largest id ever handed out survives the rebuild: ids are never reused.
+                UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM kept_sequence)) WHERE name = 'chat_messages'
+                    AND EXISTS (SELECT 1 FROM kept_sequence);
+                INSERT INTO sqlite_sequence (name, seq) SELECT 'chat_messages', seq FROM kept_sequence
+                    WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'chat_messages');
+                DROP TABLE kept_sequence;
+                CREATE INDEX chat_messages_interest ON chat_messages (interest_id, id);
+                CREATE INDEX chat_messages_conversation ON chat_messages (conversation_id, id);
+                CREATE INDEX chat_messages_user ON chat_messages (user_id);
+                CREATE UNIQUE INDEX chat_messages_client_id ON chat_messages (conversation_id, user_id, client_id) WHERE client_id IS NOT NULL;
+                UPDATE conversations SET
+                    latest_message_id = (SELECT max(id) FROM chat_messages m WHERE m.conversation_id = conversations.id),
+                    activity_at = max(activity_at, coalesce((SELECT max(created_at) FROM chat_messages m WHERE m.conversation_id = conversations.id), 0));
+                CREATE INDEX conversations_activity ON conversations (activity_at, id);
+
+                -- One event log per user: an event's JSON once, one row per recipient.
+                CREATE TABLE event_payloads (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    type TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    data TEXT NOT NULL
+                );
+                CREATE INDEX event_payloads_at ON event_payloads (at);
+                CREATE TABLE events (
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    payload_id INTEGER NOT NULL REFERENCES event_payloads(id) ON DELETE CASCADE,
+                    PRIMARY KEY (user_id, seq)
+                ) WITHOUT ROWID;
+                CREATE INDEX events_payload ON events (payload_id);
+                CREATE TABLE event_heads (
+                    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    last_seq INTEGER NOT NULL
+                );
+                CREATE TABLE swiftchat_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO swiftchat_meta (key, value) VALUES ('epoch', lower(hex(randomblob(16))));
+                """)
+        }
         return migrator
     }
 }

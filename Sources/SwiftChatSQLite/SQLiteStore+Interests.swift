@@ -63,34 +63,60 @@ extension SQLiteStore {
         }
     }
 
+    /// The interest, its direct conversation with both parties, and their events.
     public func createInterest(from sender: UserID, to recipient: UserID, at date: Date) async throws -> Interest {
         try await write { db in
+            let micros = Micros.from(date)
             try db.run(sql: "INSERT INTO interests (sent_by_id, sent_to_id, is_accepted, created_at) VALUES (?, ?, 0, ?)",
-                arguments: [sender, recipient, Micros.from(date)])
-            return Interest(id: db.lastInsertedRowID, sentBy: sender, sentTo: recipient, isAccepted: false, createdAt: Micros.date(Micros.from(date)))
+                arguments: [sender, recipient, micros])
+            let interest = Interest(id: db.lastInsertedRowID, sentBy: sender, sentTo: recipient, isAccepted: false, createdAt: Micros.date(micros))
+            try db.run(sql: "INSERT INTO conversations (kind, interest_id, created_at, created_by, activity_at) VALUES ('direct', ?, ?, ?, ?)",
+                arguments: [interest.id, micros, sender, micros])
+            let conversation = db.lastInsertedRowID
+            for party in Self.distinct(interest.parties) {
+                try Self.insertMember(db, conversation: conversation, user: party, role: .member, micros: micros)
+            }
+            let created = try Self.loadConversation(db, id: conversation).orMissing()
+            try Self.append(db, [
+                EventDrafts.interestChanged(interest),
+                EventDrafts.conversation(.conversationCreated, created, recipients: created.memberIDs),
+            ], micros: micros)
+            return interest
         }
     }
 
     public func acceptInterest(id: InterestID) async throws -> Interest? {
         try await write { db in
-            try db.fetchRow(sql: "UPDATE interests SET is_accepted = 1 WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
-                .map(Self.interest(from:))
+            guard let accepted = try db.fetchRow(sql: "UPDATE interests SET is_accepted = 1 WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
+                .map(Self.interest(from:)) else { return nil }
+            try Self.append(db, [EventDrafts.interestChanged(accepted)], micros: Micros.from(Date()))
+            return accepted
         }
     }
 
+    /// Deletes the interest with its conversation and messages.
     public func deleteInterest(id: InterestID) async throws -> Interest? {
-        try await write { db in
-            try db.fetchRow(sql: "DELETE FROM interests WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
-                .map(Self.interest(from:))
-        }
+        try await write { db in try Self.deleteInterest(db, id: id, micros: Micros.from(Date())) }
+    }
+
+    static func deleteInterest(_ db: Database, id: InterestID, micros: Int64) throws -> Interest? {
+        let conversation = try db.fetchRow(sql: "SELECT id FROM conversations WHERE interest_id = ?", arguments: [id]).map { $0["id"] as ConversationID }
+        guard let deleted = try db.fetchRow(sql: "DELETE FROM interests WHERE id = ? RETURNING \(interestColumns)", arguments: [id])
+            .map(interest(from:)) else { return nil }
+        var drafts = [EventDrafts.interestChanged(deleted)]
+        if let conversation { drafts.append(EventDrafts.conversationDeleted(conversation, recipients: distinct(deleted.parties))) }
+        try append(db, drafts, micros: micros)
+        return deleted
     }
 }
 
 extension SQLiteStore {
-    static let messageColumns = "id, interest_id, user_id, message, created_at"
+    static let messageColumns = "id, conversation_id, interest_id, user_id, message, client_id, created_at"
 
     static func message(from row: Row) -> ChatMessage {
-        ChatMessage(id: row["id"], interestID: row["interest_id"], userID: row["user_id"], message: row["message"], createdAt: Micros.date(row["created_at"]))
+        ChatMessage(
+            id: row["id"], conversationID: row["conversation_id"], interestID: row["interest_id"], userID: row["user_id"],
+            message: row["message"], clientID: row["client_id"], createdAt: Micros.date(row["created_at"]))
     }
 
     public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {
@@ -107,11 +133,14 @@ extension SQLiteStore {
         }
     }
 
+    /// A v1 message on an interest is a message of its direct conversation.
     public func createMessage(in interest: InterestID, by user: UserID, text: String, at date: Date) async throws -> ChatMessage {
         try await write { db in
-            try db.run(sql: "INSERT INTO chat_messages (interest_id, user_id, message, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [interest, user, text, Micros.from(date)])
-            return ChatMessage(id: db.lastInsertedRowID, interestID: interest, userID: user, message: text, createdAt: Micros.date(Micros.from(date)))
+            guard let conversation = try db.fetchRow(sql: "SELECT id FROM conversations WHERE interest_id = ?", arguments: [interest]) else {
+                throw StoreError.missingReference
+            }
+            return try Self.insertMessage(db, conversation: conversation["id"], interest: interest, sender: user, text: text, clientID: nil,
+                micros: Micros.from(date))
         }
     }
 }

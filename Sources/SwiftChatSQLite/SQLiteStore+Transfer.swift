@@ -9,7 +9,11 @@ extension SQLiteStore {
                 SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM otp_codes), (SELECT count(*) FROM interests),
                        (SELECT count(*) FROM chat_messages)
                 """)
-            return TableCounts(users: row?[0] ?? 0, pendingOTPs: row?[1] ?? 0, interests: row?[2] ?? 0, messages: row?[3] ?? 0)
+            var others: [String: Int] = [:]
+            for table in TransferTable.all {
+                others[table.name] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0
+            }
+            return TableCounts(users: row?[0] ?? 0, pendingOTPs: row?[1] ?? 0, interests: row?[2] ?? 0, messages: row?[3] ?? 0, others: others)
         }
     }
 
@@ -70,8 +74,11 @@ extension SQLiteStore {
     public func importMessages(_ messages: [ChatMessage]) async throws {
         try await write { db in
             for message in messages {
-                try db.run(sql: "INSERT INTO chat_messages (id, interest_id, user_id, message, created_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [message.id, message.interestID, message.userID, message.message, Micros.from(message.createdAt)])
+                try db.run(sql: """
+                        INSERT INTO chat_messages (id, conversation_id, interest_id, user_id, message, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [message.id, message.conversationID, message.interestID, message.userID, message.message, message.clientID,
+                                Micros.from(message.createdAt)])
             }
         }
     }
@@ -85,17 +92,61 @@ extension SQLiteStore {
         try await read { db in
             let marks = try Row.fetchAll(db, sql: "SELECT name, seq FROM sqlite_sequence")
                 .reduce(into: [String: Int64]()) { $0[$1["name"]] = $1["seq"] }
-            return IDWatermarks(users: marks["users"] ?? 0, interests: marks["interests"] ?? 0, messages: marks["chat_messages"] ?? 0)
+            return IDWatermarks(byTable: marks)
         }
     }
 
     public func finishImport(watermarks: IDWatermarks) async throws {
         try await write { db in
-            for (table, mark) in [("users", watermarks.users), ("interests", watermarks.interests), ("chat_messages", watermarks.messages)] {
+            for (table, mark) in watermarks.byTable {
                 try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = ? AND seq < ?", arguments: [table, mark])
                 try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
                     arguments: [table, mark, table])
             }
+        }
+    }
+
+    public func rows(of table: TransferTable, after key: [TransferValue]?, limit: Int) async throws -> [[TransferValue]] {
+        try await read { db in
+            var sql = "SELECT \(table.columnList) FROM \(table.name)"
+            var arguments = StatementArguments()
+            if let key {
+                sql += " WHERE (\(table.keyList)) > (\(Array(repeating: "?", count: key.count).joined(separator: ", ")))"
+                for value in key { _ = arguments.append(contentsOf: [Self.databaseValue(value)]) }
+            }
+            sql += " ORDER BY \(table.keyList) LIMIT ?"
+            _ = arguments.append(contentsOf: [limit])
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                table.columns.enumerated().map { index, column in
+                    let value: DatabaseValue = row[index]
+                    if value.isNull { return .null }
+                    return column.kind == .text ? .text(String.fromDatabaseValue(value) ?? "") : .int(Int64.fromDatabaseValue(value) ?? 0)
+                }
+            }
+        }
+    }
+
+    public func importRows(_ rows: [[TransferValue]], into table: TransferTable) async throws {
+        try await write { db in
+            let sql = "INSERT INTO \(table.name) (\(table.columnList)) VALUES (\(Array(repeating: "?", count: table.columns.count).joined(separator: ", ")))"
+            for row in rows {
+                try db.run(sql: sql, arguments: StatementArguments(row.map(Self.databaseValue)))
+            }
+        }
+    }
+
+    public func adoptEpoch(_ epoch: String) async throws {
+        try await write { db in
+            try db.run(sql: "INSERT INTO swiftchat_meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                arguments: [epoch])
+        }
+    }
+
+    private static func databaseValue(_ value: TransferValue) -> DatabaseValue {
+        switch value {
+        case .null: .null
+        case .int(let number): number.databaseValue
+        case .text(let text): text.databaseValue
         }
     }
 }

@@ -71,12 +71,22 @@ extension SQLiteStore {
         }
     }
 
+    /// Leaves every group first (handing ownership on, telling the rest), then deletes the
+    /// user's interests with their conversations, then the user.
     public func deleteUser(id: UserID) async throws -> [Interest]? {
         try await write { db in
-            let interests = try db.fetchRows(sql: "SELECT \(Self.interestColumns) FROM interests WHERE sent_by_id = ? OR sent_to_id = ?", arguments: [id, id]
-            ).map { Self.interest(from: $0) }
+            guard try db.fetchRow(sql: "SELECT 1 FROM users WHERE id = ?", arguments: [id]) != nil else { return nil }
+            let micros = Micros.from(Date())
+            let groups = try db.fetchRows(sql: """
+                SELECT cm.conversation_id FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+                WHERE cm.user_id = ? AND c.kind = 'group' ORDER BY cm.conversation_id
+                """, arguments: [id]).map { $0["conversation_id"] as ConversationID }
+            for group in groups { _ = try Self.removeMember(db, user: id, conversation: group, micros: micros) }
+            let interests = try db.fetchRows(sql: "SELECT \(Self.interestColumns) FROM interests WHERE sent_by_id = ? OR sent_to_id = ? ORDER BY id",
+                arguments: [id, id]).map { Self.interest(from: $0) }
+            for interest in interests { _ = try Self.deleteInterest(db, id: interest.id, micros: micros) }
             try db.run(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
-            return db.changesCount == 0 ? nil : interests
+            return interests
         }
     }
 

@@ -70,6 +70,11 @@ public func buildApplication(
         maxBodySize: settings.maxBodySize, throttles: throttles,
         search: SearchLimits(maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength),
         trustedProxies: settings.trustProxy ? settings.trustedProxies : [], trustProxy: settings.trustProxy)
+    let eventLog = EventLogService(
+        store: store, retention: .init(age: settings.eventRetention, count: settings.eventRetentionCount), now: now)
+    let conversations = ConversationService(
+        store: store, broker: broker, limits: .init(maxGroupMembers: settings.groupMaxMembers, maxMessageLength: settings.maxMessageLength),
+        now: now)
     let counters = SocketCounters()
     let gate = WebSocketGate(
         auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts, sockets: counters,
@@ -81,7 +86,7 @@ public func buildApplication(
     let idleTimeout = pingInterval > 0 && pingInterval < settings.webSocketIdleTimeout ? 0 : settings.webSocketIdleTimeout
     let socketHandler = NotificationSocketHandler(
         gate: gate, fanout: fanout, queueLimit: settings.webSocketQueueLimit, maxMessageSize: settings.webSocketMaxFrameSize,
-        idleTimeout: idleTimeout, maxSocketsPerUser: settings.webSocketMaxSocketsPerUser, counters: counters)
+        idleTimeout: idleTimeout, maxSocketsPerUser: settings.webSocketMaxSocketsPerUser, counters: counters, events: eventLog)
 
     let routes = APIRoutes(router: Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints]), table: RouteTable())
     // CORS outermost, so that error answers carry its headers too (browsers hide them otherwise).
@@ -93,6 +98,8 @@ public func buildApplication(
         AuthController(api: api).register(on: routes)
         UserController(api: api).register(on: routes)
         InterestController(api: api).register(on: routes)
+        ConversationController(api: api, conversations: conversations).register(on: routes)
+        EventController(api: api, events: eventLog).register(on: routes)
         // The documentation belongs with the API it documents (nginx sends /swagger/ to web).
         SwaggerController(table: routes.table, localUIDirectory: settings.swaggerUIDirectory, maxMessageLength: settings.maxMessageLength)
             .register(on: routes)
@@ -142,7 +149,8 @@ public func buildApplication(
             gate: gate, limits: limits, admissionTimeout: .interval(settings.webSocketHandshakeTimeout))
     }
     var services: [any Service] = [
-        HousekeepingService(store: store, auth: auth, throttles: throttles, logger: logger, now: now)
+        HousekeepingService(store: store, auth: auth, throttles: throttles, logger: logger, now: now),
+        EventPruningService(events: eventLog, interval: settings.eventPruneInterval, logger: logger),
     ]
     if let redis = broker as? RedisBroker {
         services.append(BrokerConnectionService(broker: redis))
@@ -277,6 +285,30 @@ struct HousekeepingService: Service {
                 _ = try await store.purgeExpiredOTPs(before: now())
             } catch {
                 logger.warning("purging expired OTP codes failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Deletes events past both retention bounds (`SWIFTCHAT_EVENT_RETENTION` and
+/// `SWIFTCHAT_EVENT_RETENTION_COUNT`) every `SWIFTCHAT_EVENT_PRUNE_INTERVAL`.
+struct EventPruningService: Service {
+    let events: EventLogService
+    let interval: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+            } catch {
+                return
+            }
+            do {
+                let removed = try await events.prune()
+                if removed > 0 { logger.info("pruned the event log", metadata: ["events": "\(removed)"]) }
+            } catch {
+                logger.warning("pruning the event log failed", metadata: ["error": "\(error)"])
             }
         }
     }

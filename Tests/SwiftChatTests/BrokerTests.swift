@@ -45,6 +45,7 @@ final class RecordingSink: EventSink {
                 return switch event {
                 case .interestChanged(let id): "interest-\(id)"
                 case .chatMessagePosted(let interest, let message): "chat-\(interest)-\(message)"
+                case .eventLogAppended: "wake-up"
                 }
             }
             broker = InProcessBroker(subscribers: fanout)
@@ -208,6 +209,10 @@ final class RecordingSink: EventSink {
                 observation = interest.map { .interest(accepted: $0.isAccepted) } ?? .noInterest
             case .chatMessagePosted(_, let message):
                 observation = (try? await store.message(id: message)) != nil ? .message : .noMessage
+            case .eventLogAppended:
+                // Wake-ups follow the v1 publications of the same change; only those are watched.
+                subscribers.deliver(publication)
+                return
             }
             seen.withLock { $0.append(observation) }
             subscribers.deliver(publication)

@@ -1,3 +1,4 @@
+import SwiftChatCore
 import Crypto
 import Foundation
 import HTTPTypes

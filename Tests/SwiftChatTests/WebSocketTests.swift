@@ -236,14 +236,19 @@ func expectFrames(_ expectations: [(name: String, socket: SocketClient, frames: 
 
     /// D8: malformed frames get an error frame and the socket stays open.
     enum MalformedFrame: String, CaseIterable, Sendable {
-        case noStream, noPayload, streamNotAString, unknownStream, notJSON, jsonArray, jsonString, binary
+        case noStream, noPayload, streamNotAString, unknownStream, chatStreamWithoutType, chatStreamUnknownType, chatStreamBadSince
+        case chatStreamPayloadNotObject, notJSON, jsonArray, jsonString, binary
 
         func send(on socket: SocketClient) {
             switch self {
             case .noStream: socket.send(#"{"payload": {"message": "hi"}}"#)
             case .noPayload: socket.send(#"{"stream": "notification_stream"}"#)
             case .streamNotAString: socket.send(#"{"stream": 1, "payload": {}}"#)
-            case .unknownStream: socket.send(#"{"stream": "chat_stream", "payload": {"message": "hi"}}"#)
+            case .unknownStream: socket.send(#"{"stream": "group_stream", "payload": {"message": "hi"}}"#)
+            case .chatStreamWithoutType: socket.send(#"{"stream": "chat_stream", "payload": {"message": "hi"}}"#)
+            case .chatStreamUnknownType: socket.send(#"{"stream": "chat_stream", "payload": {"type": "unsubscribe"}}"#)
+            case .chatStreamBadSince: socket.send(#"{"stream": "chat_stream", "payload": {"type": "subscribe", "since": -1}}"#)
+            case .chatStreamPayloadNotObject: socket.send(#"{"stream": "chat_stream", "payload": [1]}"#)
             case .notJSON: socket.send("hello there")
             case .jsonArray: socket.send(#"[{"stream": "notification_stream", "payload": {}}]"#)
             case .jsonString: socket.send(#""notification_stream""#)
@@ -254,7 +259,11 @@ func expectFrames(_ expectations: [(name: String, socket: SocketClient, frames: 
         var message: String {
             switch self {
             case .noStream, .noPayload, .streamNotAString: #"Frames must have a "stream" and a "payload"."#
-            case .unknownStream: #"Unknown stream "chat_stream"."#
+            case .unknownStream: #"Unknown stream "group_stream"."#
+            case .chatStreamWithoutType: #"A chat_stream payload needs a "type"."#
+            case .chatStreamUnknownType: #"Unknown chat_stream type "unsubscribe"; send "subscribe"."#
+            case .chatStreamBadSince: #""since" is a seq: a whole number, 0 or more."#
+            case .chatStreamPayloadNotObject: "A chat_stream payload is a JSON object."
             case .notJSON: "Frames must be JSON text."
             case .jsonArray, .jsonString: #"Frames must be JSON objects with "stream" and "payload"."#
             case .binary: "Binary frames are not supported; send JSON text frames."

@@ -5,12 +5,16 @@ public enum ChatEvent: Sendable, Equatable {
     case interestChanged(InterestID)
     /// A chat message was posted on an interest.
     case chatMessagePosted(interest: InterestID, message: ChatMessageID)
+    /// The event logs of the topics' users grew: a wake-up for their `chat_stream` sockets,
+    /// which read the events themselves from the store (nothing is lost with a wake-up).
+    case eventLogAppended
 
-    /// The original's notification text for this event.
-    public var notificationText: String {
+    /// The original's notification text for this event (nil: not a v1 notification).
+    public var notificationText: String? {
         switch self {
         case .interestChanged: "UPDATE_INTEREST"
         case .chatMessagePosted: "UPDATE_CHAT"
+        case .eventLogAppended: nil
         }
     }
 }
@@ -26,6 +30,9 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     /// The original's channel-layer group name, `user-<id>`.
     public static func user(_ id: UserID) -> Topic { Topic(name: "user-\(id)") }
 
+    /// Wake-ups for a user's `chat_stream` sockets.
+    public static func eventLog(_ id: UserID) -> Topic { Topic(name: "events-\(id)") }
+
     public var description: String { name }
 }
 
@@ -38,6 +45,11 @@ public struct Publication: Sendable, Equatable {
     public init(event: ChatEvent, topics: [Topic]) {
         self.event = event
         self.topics = topics
+    }
+
+    /// Wakes the `chat_stream` sockets of `users` (each once).
+    public static func eventLogAppended(for users: [UserID]) -> Publication {
+        Publication(event: .eventLogAppended, topics: Set(users).sorted().map(Topic.eventLog))
     }
 
     /// `UPDATE_INTEREST` for both parties of an interest.

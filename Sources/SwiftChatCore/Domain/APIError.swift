@@ -26,6 +26,9 @@ public enum APIError: Error, Equatable, Sendable {
     case payloadTooLarge(String)
     /// 415 `{"detail": "Unsupported media type \"x\" in request."}`
     case unsupportedMediaType(String)
+    /// 410 `{"detail", "code": "resync_required", "oldest_seq"}`: events after the client's
+    /// position were pruned.
+    case resyncRequired(oldestSeq: Int64)
     /// 429 with `Retry-After`
     case throttled(retryAfterSeconds: Int)
     /// 503 `{"detail": "..."}`

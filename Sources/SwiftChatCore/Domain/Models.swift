@@ -109,18 +109,29 @@ public struct InterestView: Sendable, Equatable {
     }
 }
 
+/// A message of a conversation. Messages of a direct conversation are also v1's chat messages
+/// of its interest: the same row, the same id.
 public struct ChatMessage: Sendable, Equatable {
     public var id: ChatMessageID
-    public var interestID: InterestID
+    public var conversationID: ConversationID
+    /// The interest of a direct conversation; nil in groups.
+    public var interestID: InterestID?
     public var userID: UserID
     public var message: String
+    /// The sender's idempotency key (v2 posts), unique per sender and conversation.
+    public var clientID: String?
     public var createdAt: Date
 
-    public init(id: ChatMessageID, interestID: InterestID, userID: UserID, message: String, createdAt: Date) {
+    public init(
+        id: ChatMessageID, conversationID: ConversationID, interestID: InterestID?, userID: UserID, message: String,
+        clientID: String? = nil, createdAt: Date
+    ) {
         self.id = id
+        self.conversationID = conversationID
         self.interestID = interestID
         self.userID = userID
         self.message = message
+        self.clientID = clientID
         self.createdAt = createdAt
     }
 }

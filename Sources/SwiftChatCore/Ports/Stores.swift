@@ -8,6 +8,8 @@ public enum StoreError: Error, Equatable {
     case missingReference
     /// The database did not answer in time (a server store that lost its server).
     case unavailable
+    /// A bound was reached (a group at its member limit).
+    case limitReached
 }
 
 public protocol UserStore: Sendable {
@@ -79,6 +81,11 @@ public protocol StoreTransfer: Sendable {
     func importInterests(_ interests: [Interest]) async throws
     func importMessages(_ messages: [ChatMessage]) async throws
     func importPendingOTPs(_ otps: [PendingOTP]) async throws
+    /// Rows of `table` after `key` (its key columns' values) in key order.
+    func rows(of table: TransferTable, after key: [TransferValue]?, limit: Int) async throws -> [[TransferValue]]
+    func importRows(_ rows: [[TransferValue]], into table: TransferTable) async throws
+    /// Takes the source's epoch, so that clients' event positions stay valid in the copy.
+    func adoptEpoch(_ epoch: String) async throws
     /// The largest id each table ever handed out, deleted rows included.
     func idWatermarks() async throws -> IDWatermarks
     /// Moves id generators past `watermarks` and the imported ids, so that no id is handed out
@@ -90,11 +97,32 @@ public struct IDWatermarks: Sendable, Equatable {
     public var users: UserID
     public var interests: InterestID
     public var messages: ChatMessageID
+    public var conversations: ConversationID
+    public var eventPayloads: Int64
 
-    public init(users: UserID, interests: InterestID, messages: ChatMessageID) {
+    public init(users: UserID, interests: InterestID, messages: ChatMessageID, conversations: ConversationID = 0, eventPayloads: Int64 = 0) {
         self.users = users
         self.interests = interests
         self.messages = messages
+        self.conversations = conversations
+        self.eventPayloads = eventPayloads
+    }
+
+    /// Per table with an id generator.
+    public var byTable: [(table: String, mark: Int64)] {
+        [("users", users), ("interests", interests), ("chat_messages", messages), ("conversations", conversations),
+         ("event_payloads", eventPayloads)]
+    }
+
+    public init(byTable marks: [String: Int64]) {
+        self.init(
+            users: marks["users"] ?? 0, interests: marks["interests"] ?? 0, messages: marks["chat_messages"] ?? 0,
+            conversations: marks["conversations"] ?? 0, eventPayloads: marks["event_payloads"] ?? 0)
+    }
+
+    /// No generator of `self` would hand out an id `other` already used.
+    public func covers(_ other: IDWatermarks) -> Bool {
+        zip(byTable, other.byTable).allSatisfy { $0.mark >= $1.mark }
     }
 }
 
@@ -103,23 +131,28 @@ public struct TableCounts: Sendable, Equatable, CustomStringConvertible {
     public var pendingOTPs: Int
     public var interests: Int
     public var messages: Int
+    /// Rows of each `TransferTable`, by table name.
+    public var others: [String: Int]
 
-    public init(users: Int, pendingOTPs: Int, interests: Int, messages: Int) {
+    public init(users: Int, pendingOTPs: Int, interests: Int, messages: Int, others: [String: Int] = [:]) {
         self.users = users
         self.pendingOTPs = pendingOTPs
         self.interests = interests
         self.messages = messages
+        self.others = others
     }
 
-    public var isEmpty: Bool { users == 0 && pendingOTPs == 0 && interests == 0 && messages == 0 }
+    public var isEmpty: Bool { users == 0 && pendingOTPs == 0 && interests == 0 && messages == 0 && others.values.allSatisfy { $0 == 0 } }
 
     public var description: String {
-        "\(users) users, \(interests) interests, \(messages) chat messages, \(pendingOTPs) pending OTP codes"
+        let rest = TransferTable.all.map { "\(others[$0.name] ?? 0) rows of \($0.name)" }
+        return (["\(users) users", "\(interests) interests", "\(messages) chat messages", "\(pendingOTPs) pending OTP codes"] + rest)
+            .joined(separator: ", ")
     }
 }
 
 /// Everything the services need from a database.
-public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, StoreTransfer {
+public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, StoreTransfer {
     /// Creates or upgrades the schema. Safe to run from several processes at once.
     func migrate() async throws
     /// Answers only when the database does (the health route).

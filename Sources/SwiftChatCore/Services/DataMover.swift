@@ -28,8 +28,11 @@ public struct DataMover: Sendable {
         guard existing.isEmpty else { throw TargetNotEmpty(counts: existing) }
         try await copy(read: source.users(after:limit:), write: target.importUsers, id: \.id)
         try await copy(read: source.interests(after:limit:), write: target.importInterests, id: \.id)
+        for table in TransferTable.beforeMessages { try await copy(table) }
         try await copy(read: source.messages(after:limit:), write: target.importMessages, id: \.id)
+        for table in TransferTable.afterMessages { try await copy(table) }
         try await target.importPendingOTPs(source.allPendingOTPs())
+        try await target.adoptEpoch(source.epoch())
         try await target.finishImport(watermarks: source.idWatermarks())
         return try await verify()
     }
@@ -42,15 +45,39 @@ public struct DataMover: Sendable {
         try await compare("users", source.users(after:limit:), target.users(after:limit:), id: \.id)
         try await compare("interests", source.interests(after:limit:), target.interests(after:limit:), id: \.id)
         try await compare("chat messages", source.messages(after:limit:), target.messages(after:limit:), id: \.id)
+        for table in TransferTable.all { try await compare(table) }
+        guard try await source.epoch() == target.epoch() else { throw Mismatch(description: "the event log epochs differ") }
         guard try await source.allPendingOTPs() == target.allPendingOTPs() else {
             throw Mismatch(description: "pending OTP codes differ")
         }
         let sourceMarks = try await source.idWatermarks()
         let targetMarks = try await target.idWatermarks()
-        guard targetMarks.users >= sourceMarks.users, targetMarks.interests >= sourceMarks.interests, targetMarks.messages >= sourceMarks.messages else {
+        guard targetMarks.covers(sourceMarks) else {
             throw Mismatch(description: "the target would hand out ids the source already used")
         }
         return copied
+    }
+
+    private func copy(_ table: TransferTable) async throws {
+        var last: [TransferValue]?
+        while true {
+            let batch = try await source.rows(of: table, after: last, limit: batchSize)
+            guard let tail = batch.last else { return }
+            try await target.importRows(batch, into: table)
+            last = Array(tail.prefix(table.keyCount))
+        }
+    }
+
+    private func compare(_ table: TransferTable) async throws {
+        var last: [TransferValue]?
+        while true {
+            let expected = try await source.rows(of: table, after: last, limit: batchSize)
+            guard expected == (try await target.rows(of: table, after: last, limit: batchSize)) else {
+                throw Mismatch(description: "\(table.name) differ after key \(last.map { "\($0)" } ?? "start")")
+            }
+            guard let tail = expected.last else { return }
+            last = Array(tail.prefix(table.keyCount))
+        }
     }
 
     private func copy<Row: Sendable>(

@@ -97,10 +97,13 @@ public struct InterestService: Sendable {
         }
         let recipient = interest.otherParty(than: caller.id)
         await broker.publish(Publication(event: .chatMessagePosted(interest: id, message: message.id), topics: [.user(recipient)]))
+        await broker.publish(.eventLogAppended(for: interest.parties))
         return message
     }
 
+    /// v1's `UPDATE_INTEREST`, and a wake-up for the events the store logged with the change.
     private func notifyParties(of interest: Interest) async {
         await broker.publish(.interestChanged(interest))
+        await broker.publish(.eventLogAppended(for: interest.parties))
     }
 }

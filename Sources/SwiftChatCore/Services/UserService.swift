@@ -56,5 +56,6 @@ public struct UserService: Sendable {
         for interest in removed {
             await broker.publish(.interestChanged(interest))
         }
+        await broker.publish(.eventLogAppended(for: removed.flatMap(\.parties).filter { $0 != id }))
     }
 }

@@ -85,6 +85,10 @@ public struct Settings: Sendable {
     public var webSocketHandshakeTimeout: TimeInterval
     public var webSocketMaxSocketsPerUser: Int
     public var maxMessageLength: Int
+    public var groupMaxMembers: Int
+    public var eventRetention: TimeInterval
+    public var eventRetentionCount: Int
+    public var eventPruneInterval: TimeInterval
     public var maxBodySize: Int
     public var webSocketPingInterval: TimeInterval
     public var webSocketIdleTimeout: TimeInterval
@@ -209,6 +213,10 @@ public struct Settings: Sendable {
         webSocketHandshakeTimeout = try s.duration("SWIFTCHAT_WS_HANDSHAKE_TIMEOUT", positive: true)
         webSocketMaxSocketsPerUser = try s.integer("SWIFTCHAT_WS_MAX_SOCKETS_PER_USER", in: 0...1_000_000)
         maxMessageLength = try s.integer("SWIFTCHAT_MAX_MESSAGE_LENGTH", in: 1...10_000_000)
+        groupMaxMembers = try s.integer("SWIFTCHAT_GROUP_MAX_MEMBERS", in: 2...100_000)
+        eventRetention = try s.duration("SWIFTCHAT_EVENT_RETENTION", positive: true)
+        eventRetentionCount = try s.integer("SWIFTCHAT_EVENT_RETENTION_COUNT", in: 1...100_000_000)
+        eventPruneInterval = try s.duration("SWIFTCHAT_EVENT_PRUNE_INTERVAL", positive: true)
         maxBodySize = try s.integer("SWIFTCHAT_MAX_BODY_SIZE", in: 1024...(1 << 30))
         webSocketPingInterval = try s.duration("SWIFTCHAT_WS_PING_INTERVAL", positive: false)
         webSocketIdleTimeout = try s.duration("SWIFTCHAT_WS_IDLE_TIMEOUT", positive: false)

@@ -27,7 +27,7 @@ enum Representation {
     static func interest(_ interest: Interest) -> JSONValue {
         .object([
             ("id", .int(interest.id)), ("sent_to", .int(interest.sentTo)), ("sent_by", .int(interest.sentBy)),
-            ("is_accepted", .bool(interest.isAccepted)), ("created_at", .string(Timestamp.string(interest.createdAt))),
+            ("is_accepted", .bool(interest.isAccepted)), ("created_at", .string(ISOTimestamp.string(interest.createdAt))),
         ])
     }
 
@@ -35,7 +35,7 @@ enum Representation {
     static func interestView(_ view: InterestView) -> JSONValue {
         .object([
             ("id", .int(view.interest.id)), ("user", party(view.otherUser)),
-            ("created_at", .string(Timestamp.string(view.interest.createdAt))),
+            ("created_at", .string(ISOTimestamp.string(view.interest.createdAt))),
         ])
     }
 
@@ -50,8 +50,8 @@ enum Representation {
     /// `{id, user, interest, message, created_at}`; `interest` is an integer on create too (D5).
     static func message(_ message: ChatMessage) -> JSONValue {
         .object([
-            ("id", .int(message.id)), ("user", .int(message.userID)), ("interest", .int(message.interestID)),
-            ("message", .string(message.message)), ("created_at", .string(Timestamp.string(message.createdAt))),
+            ("id", .int(message.id)), ("user", .int(message.userID)), ("interest", message.interestID.map(JSONValue.int) ?? .null),
+            ("message", .string(message.message)), ("created_at", .string(ISOTimestamp.string(message.createdAt))),
         ])
     }
 }

@@ -14,6 +14,7 @@ extension APIError: HTTPResponseError {
         case .methodNotAllowed: .methodNotAllowed
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
+        case .resyncRequired: .gone
         case .throttled: .tooManyRequests
         case .unavailable: .serviceUnavailable
         }
@@ -50,6 +51,11 @@ extension APIError: HTTPResponseError {
             return .detail("Method \"\(method)\" not allowed.")
         case .unsupportedMediaType(let type):
             return .detail("Unsupported media type \"\(type)\" in request.")
+        case .resyncRequired(let oldest):
+            return .object([
+                ("detail", .string("Events after this position were pruned: reload, then resume from a fresh position.")),
+                ("code", .string("resync_required")), ("oldest_seq", .int(oldest)),
+            ])
         case .throttled(let seconds):
             return .detail("Request was throttled. Expected available in \(seconds) second\(seconds == 1 ? "" : "s").")
         }
@@ -74,8 +80,13 @@ extension JSONValue {
 
 extension Response {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        jsonText(value.serialized, status: status)
+    }
+
+    /// A body that is already JSON text.
+    static func jsonText(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         var buffer = ByteBuffer()
-        buffer.writeString(value.serialized)
+        buffer.writeString(text)
         return Response(
             status: status, headers: [.contentType: "application/json", .contentLength: String(buffer.readableBytes)],
             body: .init(byteBuffer: buffer))

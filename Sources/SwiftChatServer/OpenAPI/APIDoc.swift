@@ -1,3 +1,4 @@
+import SwiftChatCore
 /// The documentation of one route, given where the route is registered so that the OpenAPI
 /// document is generated from the router itself and cannot drift from it.
 struct APIDoc: Sendable {

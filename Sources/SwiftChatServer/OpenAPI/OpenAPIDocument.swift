@@ -1,3 +1,4 @@
+import SwiftChatCore
 /// Builds the OpenAPI 3.1 document from the route table: every routed path and method, with the
 /// documentation given at registration. Served at `/swagger.json/` and `/swagger.yaml/`.
 enum OpenAPIDocument {
@@ -20,7 +21,7 @@ enum OpenAPIDocument {
             ])),
             ("paths", .object(paths.map { ($0.0, .object($0.1)) })),
             ("components", .object([
-                ("schemas", .object(schemas(maxMessageLength: maxMessageLength))),
+                ("schemas", .object(schemas(maxMessageLength: maxMessageLength) + V2Schemas.all(maxMessageLength: maxMessageLength))),
                 ("securitySchemes", .object([
                     ("JWT", .object([
                         ("type", .string("apiKey")), ("in", .string("header")), ("name", .string("Authorization")),

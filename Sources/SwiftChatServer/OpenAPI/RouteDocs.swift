@@ -1,3 +1,4 @@
+import SwiftChatCore
 /// What each route does and answers, for the OpenAPI document. Each controller passes these
 /// where it registers its routes.
 enum Docs {

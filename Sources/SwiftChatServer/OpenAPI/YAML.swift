@@ -1,3 +1,4 @@
+import SwiftChatCore
 /// Block-style YAML for a JSON value (for `/swagger.yaml/`). Strings are always double-quoted
 /// with JSON escapes, which YAML reads the same way, so no value can be misread as another type.
 extension JSONValue {

@@ -59,12 +59,15 @@ struct NotificationSocketHandler: Sendable {
     /// 0: no limit.
     let maxSocketsPerUser: Int
     let counters: SocketCounters
+    let events: EventLogService
 
     /// The original's frame for an event: `{"stream": "notification_stream", "payload": {"message": ...}}`.
     static func render(_ event: ChatEvent) -> String {
-        JSONValue.object([
+        // Wake-ups go to chat_stream subscriptions, which read the store instead of a text.
+        guard let text = event.notificationText else { return "" }
+        return JSONValue.object([
             ("stream", .string(notificationStream)),
-            ("payload", .object([("message", .string(event.notificationText))])),
+            ("payload", .object([("message", .string(text))])),
         ]).serialized(.python)
     }
 
@@ -93,17 +96,30 @@ struct NotificationSocketHandler: Sendable {
             frameQueue.finish()
         }
 
+        let chatStream = ChatStream()
+        defer { chatStream.finish() }
+
         let closing: (WebSocketErrorCode, String)? = try await withThrowingTaskGroup(of: (WebSocketErrorCode, String)?.self) { group in
             group.addTask {
                 for await text in frames { try await outbound.write(.text(text)) }
                 return nil
+            }
+            group.addTask { [events, fanout] in
+                // Written directly, not queued: a replay waits for the client instead of overflowing.
+                do {
+                    try await chatStream.run(user: userID, events: events, fanout: fanout) { try await outbound.write(.text($0)) }
+                    return nil
+                } catch StoreError.unavailable {
+                    // The client resumes with `since` once the database is back.
+                    return (WebSocketErrorCode.unknown(1013), "Try again later: the event log is unavailable")
+                }
             }
             group.addTask {
                 for await _ in overflows { return (WebSocketErrorCode.unknown(1013), "Try again later: notifications queued faster than read") }
                 return nil
             }
             group.addTask {
-                try await readClientFrames(inbound, socket: socket)
+                try await readClientFrames(inbound, socket: socket, chatStream: chatStream)
                 return nil
             }
             if idleTimeout > 0 {
@@ -131,12 +147,21 @@ struct NotificationSocketHandler: Sendable {
     }
 
     /// Client frames on `notification_stream` are accepted and ignored, as in the original;
-    /// anything malformed gets an error frame and the socket stays open (D8).
-    private func readClientFrames(_ inbound: WebSocketInboundStream, socket: NotificationSocket) async throws {
+    /// `chat_stream` frames subscribe; anything malformed gets an error frame and the socket
+    /// stays open (D8).
+    private func readClientFrames(_ inbound: WebSocketInboundStream, socket: NotificationSocket, chatStream: ChatStream) async throws {
         var iterator = inbound.makeAsyncIterator()
         while let message = try await iterator.nextMessage(maxSize: maxMessageSize) {
             socket.touch()
-            if let problem = Self.problem(with: message) { socket.enqueue(Self.errorFrame(problem)) }
+            switch Self.classify(message) {
+            case .notification: break
+            case .invalid(let problem): socket.enqueue(Self.errorFrame(problem))
+            case .chatStream(let payload):
+                switch ChatStream.subscription(from: payload) {
+                case .success(let since): chatStream.subscribe(since: since)
+                case .failure(let error): socket.enqueue(Self.errorFrame(error.message))
+                }
+            }
         }
     }
 
@@ -149,18 +174,27 @@ struct NotificationSocketHandler: Sendable {
         }
     }
 
-    static func problem(with message: WebSocketMessage) -> String? {
-        guard case .text(let text) = message else { return "Binary frames are not supported; send JSON text frames." }
+    enum ClientFrame {
+        case notification
+        case chatStream(JSONValue)
+        case invalid(String)
+    }
+
+    static func classify(_ message: WebSocketMessage) -> ClientFrame {
+        guard case .text(let text) = message else { return .invalid("Binary frames are not supported; send JSON text frames.") }
         let bytes = Array(text.utf8)
         guard PythonJSONError.problem(in: bytes) == nil, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
-            return "Frames must be JSON text."
+            return .invalid("Frames must be JSON text.")
         }
-        guard case .object = value else { return "Frames must be JSON objects with \"stream\" and \"payload\"." }
-        guard case .string(let stream)? = value["stream"], value["payload"] != nil else {
-            return "Frames must have a \"stream\" and a \"payload\"."
+        guard case .object = value else { return .invalid("Frames must be JSON objects with \"stream\" and \"payload\".") }
+        guard case .string(let stream)? = value["stream"], let payload = value["payload"] else {
+            return .invalid("Frames must have a \"stream\" and a \"payload\".")
         }
-        guard stream == notificationStream else { return "Unknown stream \"\(stream)\"." }
-        return nil
+        switch stream {
+        case notificationStream: return .notification
+        case ChatStream.name: return .chatStream(payload)
+        default: return .invalid("Unknown stream \"\(stream)\".")
+        }
     }
 }
 

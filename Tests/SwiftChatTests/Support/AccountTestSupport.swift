@@ -1,3 +1,4 @@
+import SwiftChatCore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

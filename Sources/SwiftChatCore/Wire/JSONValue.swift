@@ -46,7 +46,7 @@ public enum JSONValue: Equatable, Sendable {
         return out
     }
 
-    func write(to out: inout String, style: Style = .compact) {
+    public func write(to out: inout String, style: Style = .compact) {
         let comma = style == .compact ? "," : ", "
         let colon = style == .compact ? ":" : ": "
         switch self {

@@ -2,8 +2,8 @@ import Foundation
 
 /// ISO-8601 in UTC with microseconds and `Z`, as Django REST framework writes datetimes:
 /// `2026-11-24T15:41:38.533023Z`.
-enum Timestamp {
-    static func string(_ date: Date) -> String {
+public enum ISOTimestamp {
+    public static func string(_ date: Date) -> String {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let seconds = micros.floorDivided(by: 1_000_000)
         let fraction = micros - seconds * 1_000_000

@@ -1,0 +1,59 @@
+/// A table `move-data` copies column by column, for tables whose rows need no type of their
+/// own outside the store (conversations, members, the event log). Values travel as integers
+/// (booleans 0/1, times in microseconds), text or null, so both stores read and write them alike.
+public struct TransferTable: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case int, text, time
+    }
+
+    public struct Column: Sendable, Equatable {
+        public let name: String
+        public let kind: Kind
+        public let nullable: Bool
+    }
+
+    public let name: String
+    public let columns: [Column]
+    /// The first `keyCount` columns are the primary key: rows are read in its order.
+    public let keyCount: Int
+    /// A table whose ids come from a generator (`move-data` moves it past the copied ids).
+    public var hasIdentity: Bool { columns.first?.name == "id" }
+
+    init(_ name: String, key: Int, _ columns: [(String, Kind, Bool)]) {
+        self.name = name
+        self.keyCount = key
+        self.columns = columns.map { Column(name: $0.0, kind: $0.1, nullable: $0.2) }
+    }
+
+    public var columnList: String { columns.map(\.name).joined(separator: ", ") }
+    public var keyList: String { columns.prefix(keyCount).map(\.name).joined(separator: ", ") }
+
+    public static let conversations = TransferTable("conversations", key: 1, [
+        ("id", .int, false), ("kind", .text, false), ("title", .text, true), ("interest_id", .int, true), ("created_at", .time, false),
+        ("created_by", .int, false), ("activity_at", .time, false), ("latest_message_id", .int, true),
+    ])
+    public static let members = TransferTable("conversation_members", key: 2, [
+        ("conversation_id", .int, false), ("user_id", .int, false), ("role", .text, false), ("joined_at", .time, false),
+    ])
+    public static let eventPayloads = TransferTable("event_payloads", key: 1, [
+        ("id", .int, false), ("type", .text, false), ("at", .time, false), ("data", .text, false),
+    ])
+    public static let events = TransferTable("events", key: 2, [("user_id", .int, false), ("seq", .int, false), ("payload_id", .int, false)])
+    public static let eventHeads = TransferTable("event_heads", key: 1, [("user_id", .int, false), ("last_seq", .int, false)])
+
+    /// Copied before chat messages (which refer to conversations).
+    public static let beforeMessages: [TransferTable] = [conversations, members]
+    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads]
+    public static let all = beforeMessages + afterMessages
+}
+
+public enum TransferValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case text(String)
+
+    public var int: Int64? {
+        if case .int(let value) = self { return value }
+        return nil
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+
+/// v2 conversations: groups and their members, history and posts. Only members see a
+/// conversation (anyone else gets 404, so that its existence is not revealed); a member
+/// without the right for an action gets 403.
+public struct ConversationService: Sendable {
+    public struct Limits: Sendable {
+        public var maxGroupMembers: Int
+        public var maxMessageLength: Int
+        public var maxTitleLength = 100
+        public var maxClientIDLength = 100
+
+        public init(maxGroupMembers: Int, maxMessageLength: Int) {
+            self.maxGroupMembers = maxGroupMembers
+            self.maxMessageLength = maxMessageLength
+        }
+    }
+
+    let store: any ChatStore
+    let broker: any Broker
+    public let limits: Limits
+    let now: @Sendable () -> Date
+
+    public init(store: any ChatStore, broker: any Broker, limits: Limits, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.broker = broker
+        self.limits = limits
+        self.now = now
+    }
+
+    public func list(for caller: User, after cursor: ConversationCursor?, limit: Int) async throws -> ConversationPage {
+        try await store.conversations(of: caller.id, after: cursor, limit: limit)
+    }
+
+    /// The conversation if the caller is a member.
+    public func conversation(_ id: ConversationID, for caller: User) async throws -> Conversation {
+        guard let conversation = try await store.conversation(id: id), conversation.member(caller.id) != nil else { throw APIError.notFound }
+        return conversation
+    }
+
+    public func createGroup(title: String, members: [UserID], by caller: User) async throws -> Conversation {
+        let title = try checkedTitle(title)
+        var unique = Set<UserID>([caller.id])
+        for member in members { unique.insert(member) }
+        guard unique.count <= limits.maxGroupMembers else {
+            throw APIError.field("members", "A group has at most \(limits.maxGroupMembers) members.")
+        }
+        for member in members where try await store.user(id: member) == nil {
+            throw APIError.field("members", ErrorText.invalidPK(String(member)))
+        }
+        do {
+            let group = try await store.createGroup(title: title, by: caller.id, members: members, at: now())
+            await wake(group.memberIDs)
+            return group
+        } catch StoreError.missingReference {
+            throw APIError.field("members", "A member no longer exists.")
+        }
+    }
+
+    public func rename(_ id: ConversationID, title: String, by caller: User) async throws -> Conversation {
+        let role = try await group(id, caller: caller)
+        guard role.managesMembers else { throw APIError.permissionDenied }
+        let title = try checkedTitle(title)
+        guard let renamed = try await store.renameGroup(id, title: title, at: now()) else { throw APIError.notFound }
+        await wake(renamed.memberIDs)
+        return renamed
+    }
+
+    public func delete(_ id: ConversationID, by caller: User) async throws {
+        let conversation = try await conversation(id, for: caller)
+        guard conversation.kind == .group else { throw APIError.badRequest("A direct conversation goes with its interest.") }
+        guard conversation.member(caller.id)?.role == .owner else { throw APIError.permissionDenied }
+        guard try await store.deleteGroup(id, at: now()) else { throw APIError.notFound }
+        await wake(conversation.memberIDs)
+    }
+
+    public func addMember(_ user: UserID, role: MemberRole, to id: ConversationID, by caller: User) async throws -> ConversationMember {
+        let callerRole = try await group(id, caller: caller)
+        guard callerRole.managesMembers else { throw APIError.permissionDenied }
+        // Only the owner hands out roles above member; there is one owner.
+        if role == .owner { throw APIError.field("role", "A group has one owner; change roles to hand it on.") }
+        if role == .admin && callerRole != .owner { throw APIError.permissionDenied }
+        guard try await store.user(id: user) != nil else { throw APIError.field("user", ErrorText.invalidPK(String(user))) }
+        do {
+            guard let member = try await store.addMember(user, to: id, role: role, maxMembers: limits.maxGroupMembers, at: now()) else {
+                throw APIError.notFound
+            }
+            await wakeMembers(of: id, also: [user])
+            return member
+        } catch StoreError.conflict {
+            throw APIError.field("user", "Already a member.")
+        } catch StoreError.limitReached {
+            throw APIError.field("user", "A group has at most \(limits.maxGroupMembers) members.")
+        } catch StoreError.missingReference {
+            throw APIError.field("user", ErrorText.invalidPK(String(user)))
+        }
+    }
+
+    /// Only the owner changes roles. Making another member owner hands ownership on: the old
+    /// owner becomes an admin.
+    public func changeRole(of user: UserID, to role: MemberRole, in id: ConversationID, by caller: User) async throws -> ConversationMember {
+        let callerRole = try await group(id, caller: caller)
+        guard callerRole == .owner else { throw APIError.permissionDenied }
+        guard user != caller.id else { throw APIError.field("role", "The owner hands ownership on by making another member owner.") }
+        guard try await store.role(of: user, in: id) != nil else { throw APIError.notFound }
+        guard let member = try await store.changeRole(of: user, in: id, to: role, at: now()) else { throw APIError.notFound }
+        if role == .owner { _ = try await store.changeRole(of: caller.id, in: id, to: .admin, at: now()) }
+        await wakeMembers(of: id, also: [])
+        return member
+    }
+
+    /// Removes a member (owners and admins; an admin cannot remove the owner or another
+    /// admin), or leaves when `user` is the caller.
+    public func removeMember(_ user: UserID, from id: ConversationID, by caller: User) async throws {
+        let callerRole = try await group(id, caller: caller)
+        if user != caller.id {
+            guard callerRole.managesMembers else { throw APIError.permissionDenied }
+            guard let target = try await store.role(of: user, in: id) else { throw APIError.notFound }
+            if callerRole == .admin && target != .member { throw APIError.permissionDenied }
+        }
+        let before = try await store.conversation(id: id)?.memberIDs ?? []
+        switch try await store.removeMember(user, from: id, at: now()) {
+        case .notMember: throw APIError.notFound
+        case .removed, .groupDeleted: await wake(before)
+        }
+    }
+
+    public func messages(in id: ConversationID, window: MessageWindow, limit: Int, for caller: User) async throws -> MessagePage {
+        _ = try await membership(id, caller: caller)
+        return try await store.messages(in: id, window: window, limit: limit)
+    }
+
+    public func post(_ text: String, clientID: String?, in id: ConversationID, by caller: User) async throws -> PostOutcome {
+        _ = try await membership(id, caller: caller)
+        // Checked trimmed, stored exactly as sent.
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { throw APIError.field("text", ErrorText.blank) }
+        if text.utf8.contains(0) { throw APIError.field("text", ErrorText.nullCharacters) }
+        if trimmed.count > limits.maxMessageLength { throw APIError.field("text", ErrorText.maxLength(limits.maxMessageLength)) }
+        if let clientID {
+            guard !clientID.isEmpty, clientID.count <= limits.maxClientIDLength else {
+                throw APIError.field("client_id", "A client_id has 1 to \(limits.maxClientIDLength) characters.")
+            }
+        }
+        let outcome: PostOutcome
+        do {
+            outcome = try await store.postMessage(in: id, by: caller.id, text: text, clientID: clientID, at: now())
+        } catch StoreError.missingReference {
+            throw APIError.notFound
+        } catch StoreError.conflict {
+            // Two posts with one client_id raced: the first one stored is the answer.
+            guard let clientID, let first = try await store.postMessage(in: id, by: caller.id, text: text, clientID: clientID, at: now()).existing
+            else { throw StoreError.conflict }
+            return .existing(first)
+        }
+        if case .created(let message) = outcome {
+            let members = (try? await store.memberIDs(of: id)) ?? []
+            await wake(members)
+            if let interest = message.interestID {
+                // v1 parity: the other party of a direct conversation hears UPDATE_CHAT.
+                let others = members.filter { $0 != caller.id }
+                await broker.publish(Publication(event: .chatMessagePosted(interest: interest, message: message.id), topics: others.map(Topic.user)))
+            }
+        }
+        return outcome
+    }
+
+    // MARK: Checks and wake-ups
+
+    private func membership(_ id: ConversationID, caller: User) async throws -> MemberRole {
+        guard let role = try await store.role(of: caller.id, in: id) else { throw APIError.notFound }
+        return role
+    }
+
+    /// The caller's role in a group; 404 for non-members, 400 for a direct conversation.
+    private func group(_ id: ConversationID, caller: User) async throws -> MemberRole {
+        let conversation = try await conversation(id, for: caller)
+        guard conversation.kind == .group, let member = conversation.member(caller.id) else {
+            throw APIError.badRequest("Direct conversations have no settings: they follow their interest.")
+        }
+        return member.role
+    }
+
+    /// 1 to 100 characters after trimming, no NUL.
+    private func checkedTitle(_ title: String) throws -> String {
+        let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        if title.isEmpty { throw APIError.field("title", ErrorText.blank) }
+        if title.count > limits.maxTitleLength { throw APIError.field("title", ErrorText.maxLength(limits.maxTitleLength)) }
+        return title
+    }
+
+    private func wakeMembers(of id: ConversationID, also extra: [UserID]) async {
+        let members = (try? await store.memberIDs(of: id)) ?? []
+        await wake(members + extra)
+    }
+
+    private func wake(_ users: [UserID]) async {
+        await broker.publish(.eventLogAppended(for: users))
+    }
+}
+
+extension PostOutcome {
+    var existing: ChatMessage? {
+        if case .existing(let message) = self { return message }
+        return nil
+    }
+}

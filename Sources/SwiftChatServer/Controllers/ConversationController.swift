@@ -1,0 +1,154 @@
+import Hummingbird
+import SwiftChatCore
+
+/// v2 conversations, members and messages under `/api/v2/conversations/` (`v2-api.md` §1).
+struct ConversationController {
+    let api: APIContext
+    let conversations: ConversationService
+
+    func register(on routes: APIRoutes<AppRequestContext>) {
+        routes.on(.get, "/api/v2/conversations/", doc: Docs.listConversations, use: list)
+        routes.on(.post, "/api/v2/conversations/", doc: Docs.createGroup, use: create)
+        routes.on(.get, "/api/v2/conversations/{conversation_id}/", doc: Docs.retrieveConversation, use: retrieve)
+        routes.on(.patch, "/api/v2/conversations/{conversation_id}/", doc: Docs.renameGroup, use: rename)
+        routes.on(.delete, "/api/v2/conversations/{conversation_id}/", doc: Docs.deleteGroup, use: delete)
+        routes.on(.post, "/api/v2/conversations/{conversation_id}/members/", doc: Docs.addMember, use: addMember)
+        routes.on(.patch, "/api/v2/conversations/{conversation_id}/members/{user_id}/", doc: Docs.changeRole, use: changeRole)
+        routes.on(.delete, "/api/v2/conversations/{conversation_id}/members/{user_id}/", doc: Docs.removeMember, use: removeMember)
+        routes.on(.get, "/api/v2/conversations/{conversation_id}/messages/", doc: Docs.listConversationMessages, use: messages)
+        routes.on(.post, "/api/v2/conversations/{conversation_id}/messages/", doc: Docs.postConversationMessage, use: post)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let query = request.uri.queryParameters
+        let limit = try V2Query.limit(query.get("limit"), default: 50, max: 200)
+        var cursor: ConversationCursor?
+        if let text = query.get("cursor") {
+            guard let parsed = ConversationCursor(text: text) else { throw APIError.field("cursor", "Not a cursor this server handed out.") }
+            cursor = parsed
+        }
+        let page = try await conversations.list(for: caller, after: cursor, limit: limit)
+        return .json(.object([
+            ("results", .array(page.conversations.map(V2Representation.conversation))),
+            ("next_cursor", .string(page.next?.text)),
+        ]))
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        var form = try await api.form(request)
+        let (title, members) = try form.validated(
+            form.requiredString("title", maxLength: conversations.limits.maxTitleLength),
+            form.primaryKeyList("members", maxCount: conversations.limits.maxGroupMembers))
+        let group = try await conversations.createGroup(title: title, members: members, by: caller)
+        return .json(V2Representation.conversation(group), status: .created)
+    }
+
+    @Sendable func retrieve(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        return .json(V2Representation.conversation(try await conversations.conversation(try conversationID(context), for: caller)))
+    }
+
+    @Sendable func rename(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let id = try conversationID(context)
+        var form = try await api.form(request)
+        let title = try form.validated(form.requiredString("title", maxLength: conversations.limits.maxTitleLength))
+        return .json(V2Representation.conversation(try await conversations.rename(id, title: title, by: caller)))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        try await conversations.delete(try conversationID(context), by: caller)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func addMember(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let id = try conversationID(context)
+        var form = try await api.form(request)
+        let user = try form.validated(form.primaryKey("user"))
+        let role = form.contains("role") ? try form.validated(form.choice("role", as: MemberRole.self)) : .member
+        let member = try await conversations.addMember(user, role: role, to: id, by: caller)
+        return .json(V2Representation.member(member), status: .created)
+    }
+
+    @Sendable func changeRole(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let id = try conversationID(context)
+        let user = try userID(context)
+        var form = try await api.form(request)
+        let role = try form.validated(form.choice("role", as: MemberRole.self))
+        return .json(V2Representation.member(try await conversations.changeRole(of: user, to: role, in: id, by: caller)))
+    }
+
+    @Sendable func removeMember(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        try await conversations.removeMember(try userID(context), from: try conversationID(context), by: caller)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func messages(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let id = try conversationID(context)
+        let query = request.uri.queryParameters
+        let limit = try V2Query.limit(query.get("limit"), default: 50, max: 200)
+        let before = try V2Query.id(query.get("before"), name: "before")
+        let after = try V2Query.id(query.get("after"), name: "after")
+        let window: MessageWindow
+        switch (before, after) {
+        case (nil, nil): window = .latest
+        case (let before?, nil): window = .before(before)
+        case (nil, let after?): window = .after(after)
+        default: throw APIError.badRequest("Give before or after, not both.")
+        }
+        let page = try await conversations.messages(in: id, window: window, limit: limit, for: caller)
+        return .json(.object([("results", .array(page.messages.map(V2Representation.message))), ("has_more", .bool(page.hasMore))]))
+    }
+
+    @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let id = try conversationID(context)
+        try api.throttles.chatMessage(by: caller.id)
+        var form = try await api.form(request)
+        let text = try form.validated(form.exactText("text"))
+        let clientIDField = form.string("client_id", required: false, allowNull: true, maxLength: conversations.limits.maxClientIDLength)
+        try form.validate()
+        let clientID = clientIDField ?? nil
+        let outcome = try await conversations.post(text, clientID: clientID, in: id, by: caller)
+        switch outcome {
+        case .created(let message): return .json(V2Representation.message(message), status: .created)
+        case .existing(let message): return .json(V2Representation.message(message))
+        }
+    }
+
+    private func conversationID(_ context: AppRequestContext) throws -> ConversationID {
+        try pathID(context, "conversation_id", notAnInt: "conversation_id must be an integer")
+    }
+
+    private func userID(_ context: AppRequestContext) throws -> UserID {
+        try pathID(context, "user_id", notAnInt: "user_id must be an integer")
+    }
+}
+
+/// Query parameters of the v2 routes: a bad value is a 400 naming the parameter, never ignored.
+enum V2Query {
+    static func limit(_ text: String?, default value: Int, max: Int) throws -> Int {
+        guard let text else { return value }
+        guard let limit = Int(text), (1...max).contains(limit) else { throw APIError.field("limit", "A whole number from 1 to \(max).") }
+        return limit
+    }
+
+    static func id(_ text: String?, name: String) throws -> Int64? {
+        guard let text else { return nil }
+        guard let id = Int64(text), id >= 0 else { throw APIError.field(name, "A message id (a whole number).") }
+        return id
+    }
+
+    static func sequence(_ text: String?, name: String) throws -> Int64? {
+        guard let text else { return nil }
+        guard let seq = Int64(text), seq >= 0 else { throw APIError.field(name, "A seq (a whole number, 0 or more).") }
+        return seq
+    }
+}

@@ -1,0 +1,59 @@
+import SwiftChatCore
+
+/// What each v2 route does and answers (`v2-api.md`).
+extension Docs {
+    private static let s = Schema.self
+    private static let hidden = APIDoc.Reply.error(404, "No such conversation, or the caller is not a member (which is not revealed).")
+    private static let notAllowed = APIDoc.Reply.error(403, "A member without the right for this action.")
+    private static func limit(_ max: Int, _ standard: Int) -> APIDoc.QueryParameter {
+        .init(name: "limit", description: "1 to \(max), default \(standard).", schema: .object([
+            ("type", .string("integer")), ("minimum", .int(1)), ("maximum", .int(Int64(max))),
+        ]))
+    }
+
+    static let listConversations = APIDoc(
+        summary: "The caller's conversations, latest activity first", tag: "conversations", access: .user,
+        query: [limit(200, 50), .init(name: "cursor", description: "`next_cursor` of the page before.", schema: s.string)],
+        replies: [.ok("A page.", s.ref("ConversationPage")), .badRequest])
+    static let createGroup = APIDoc(
+        summary: "Create a group; the caller is its owner", tag: "conversations", access: .user, body: s.ref("GroupCreate"),
+        replies: [.created("The group.", s.ref("Conversation")), .badRequest])
+    static let retrieveConversation = APIDoc(
+        summary: "One conversation", tag: "conversations", access: .user,
+        replies: [.ok("The conversation.", s.ref("Conversation")), .badRequest, hidden])
+    static let renameGroup = APIDoc(
+        summary: "Rename a group (owners and admins)", tag: "conversations", access: .user, body: s.ref("GroupRename"),
+        replies: [.ok("The group.", s.ref("Conversation")), .badRequest, notAllowed, hidden])
+    static let deleteGroup = APIDoc(
+        summary: "Delete a group (its owner)", tag: "conversations", access: .user,
+        replies: [.noContent, .badRequest, notAllowed, hidden])
+    static let addMember = APIDoc(
+        summary: "Add a member (owners and admins; only the owner adds admins)", tag: "conversations", access: .user, body: s.ref("MemberAdd"),
+        replies: [.created("The member.", s.ref("Member")), .badRequest, notAllowed, hidden])
+    static let changeRole = APIDoc(
+        summary: "Change a member's role (the owner); making someone owner hands ownership on", tag: "conversations", access: .user,
+        body: s.ref("RoleChange"),
+        replies: [.ok("The member.", s.ref("Member")), .badRequest, notAllowed, hidden])
+    static let removeMember = APIDoc(
+        summary: "Remove a member, or leave with one's own id", tag: "conversations",
+        description: "An owner who leaves hands the group to the longest-standing admin, else member; the group goes with its last member.",
+        access: .user,
+        replies: [.noContent, .badRequest, notAllowed, hidden])
+    static let listConversationMessages = APIDoc(
+        summary: "A page of messages, ascending ids; the latest page unless before or after is given", tag: "conversations", access: .user,
+        query: [
+            .init(name: "before", description: "Messages with smaller ids.", schema: s.integer),
+            .init(name: "after", description: "Messages with larger ids.", schema: s.integer), limit(200, 50),
+        ],
+        replies: [.ok("A page.", s.ref("MessagePage")), .badRequest, hidden])
+    static let postConversationMessage = APIDoc(
+        summary: "Post a message; the same client_id again answers the first message", tag: "conversations", access: .user,
+        body: s.ref("MessagePost"),
+        replies: [.created("The message.", s.ref("Message")), .ok("A repeat of a client_id: the message it posted.", s.ref("Message")),
+                  .badRequest, hidden, .messageThrottled])
+    static let listEvents = APIDoc(
+        summary: "The caller's events after a position", tag: "events", access: .user,
+        query: [.init(name: "since", description: "The last seq the client has; 0 for all kept.", schema: s.integer), limit(1_000, 500)],
+        replies: [.ok("Events, ascending seq.", s.ref("EventPage")), .badRequest,
+                  .init(status: 410, description: "Events after `since` were pruned: reload, then resume.", schema: s.ref("ResyncRequired"))])
+}

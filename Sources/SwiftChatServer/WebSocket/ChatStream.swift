@@ -1,0 +1,124 @@
+import Foundation
+import HummingbirdWebSocket
+import SwiftChatCore
+import Synchronization
+
+/// One socket's `chat_stream` (`v2-api.md` §3). Every event comes from the store, in seq
+/// order, after the position the client gave: replay and live are one loop, so nothing is
+/// missed or sent twice at the switch. The broker only wakes the loop; a missed wake-up is
+/// made good by the next one, or by a resubscribe with `since`.
+final class ChatStream: EventSink {
+    enum Signal: Sendable {
+        case subscribe(since: Int64?)
+        case wake
+    }
+
+    static let name = "chat_stream"
+    /// Events read from the store at a time.
+    static let batch = 500
+
+    private let signals: AsyncStream<Signal>.Continuation
+    let incoming: AsyncStream<Signal>
+    /// Set while a wake-up is queued, so that a burst of publications queues one.
+    private let wakePending = Atomic<Bool>(false)
+
+    init() {
+        // Subscribes come from the client's own frames, read one at a time; wake-ups are coalesced.
+        (incoming, signals) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .bufferingNewest(64))
+    }
+
+    func offer(_ frame: RenderedEvent) -> Bool {
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) { signals.yield(.wake) }
+        return true
+    }
+
+    func subscribe(since: Int64?) { signals.yield(.subscribe(since: since)) }
+
+    func finish() { signals.finish() }
+
+    /// Serves the stream until the socket closes: waits for a subscribe, then sends what the
+    /// log holds after its position and whatever follows.
+    func run(user: UserID, events: EventLogService, fanout: LocalFanout, write: @Sendable (String) async throws -> Void) async throws {
+        var position: Int64?
+        var subscribed = false
+        defer { if subscribed { fanout.unsubscribe(self, from: .eventLog(user)) } }
+        for await signal in incoming {
+            switch signal {
+            case .subscribe(let since):
+                if !subscribed {
+                    // Listen before reading, so that nothing committed after the read goes unheard.
+                    fanout.subscribe(self, to: .eventLog(user))
+                    subscribed = true
+                }
+                let epoch = try await events.epoch()
+                let start: Int64
+                if let since {
+                    start = since
+                } else {
+                    guard case .events(let head) = try await events.read(of: user, since: Int64.max - 1, limit: 1) else { continue }
+                    start = head.latestSeq
+                }
+                switch try await events.read(of: user, since: start, limit: Self.batch) {
+                case .resyncRequired(let oldest):
+                    position = nil
+                    try await write(Self.frame(.object([("type", .string("resync_required")), ("oldest_seq", .int(oldest))])))
+                case .events(let slice):
+                    try await write(Self.frame(.object([
+                        ("type", .string("subscribed")), ("epoch", .string(epoch)), ("latest_seq", .int(slice.latestSeq)),
+                    ])))
+                    position = try await send(slice, after: start, user: user, events: events, write: write)
+                }
+            case .wake:
+                wakePending.store(false, ordering: .releasing)
+                guard let after = position else { continue }
+                guard case .events(let slice) = try await events.read(of: user, since: after, limit: Self.batch) else {
+                    position = nil
+                    continue
+                }
+                position = try await send(slice, after: after, user: user, events: events, write: write)
+            }
+        }
+    }
+
+    /// Writes the slice's events, then reads on while full batches come; returns the last seq sent.
+    private func send(
+        _ first: EventSlice, after start: Int64, user: UserID, events: EventLogService, write: @Sendable (String) async throws -> Void
+    ) async throws -> Int64 {
+        var slice = first
+        var position = start
+        while true {
+            for event in slice.events where event.seq > position {
+                try await write(Self.eventFrame(event))
+                position = event.seq
+            }
+            guard slice.events.count == Self.batch, case .events(let next) = try await events.read(of: user, since: position, limit: Self.batch)
+            else { return position }
+            slice = next
+        }
+    }
+
+    static func frame(_ payload: JSONValue) -> String {
+        JSONValue.object([("stream", .string(name)), ("payload", payload)]).serialized
+    }
+
+    static func eventFrame(_ event: LoggedEvent) -> String {
+        "{\"stream\":\"chat_stream\",\"payload\":{\"type\":\"event\",\"event\":" + event.json + "}}"
+    }
+
+    /// The `since` of a subscribe payload, or the error frame's text.
+    static func subscription(from payload: JSONValue) -> Result<Int64?, ChatStreamError> {
+        guard case .object = payload else { return .failure(ChatStreamError("A chat_stream payload is a JSON object.")) }
+        guard case .string(let type)? = payload["type"] else { return .failure(ChatStreamError("A chat_stream payload needs a \"type\".")) }
+        guard type == "subscribe" else { return .failure(ChatStreamError("Unknown chat_stream type \"\(type)\"; send \"subscribe\".")) }
+        switch payload["since"] {
+        case nil, .null?: return .success(nil)
+        case .int(let since)? where since >= 0: return .success(since)
+        default: return .failure(ChatStreamError("\"since\" is a seq: a whole number, 0 or more."))
+        }
+    }
+}
+
+struct ChatStreamError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
