@@ -134,11 +134,11 @@ enum PostgresSchema {
     /// makes processes that start together take turns instead of racing. The lock is the
     /// schema's: installs in other schemas of the same database (one per test, say) never wait
     /// for each other, nor for one that hangs.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    static func migrate(_ client: PostgresClient, logger: Logger, through last: String? = nil) async throws {
         try await client.withConnection { connection in
             try await connection.run("SELECT pg_advisory_lock(7240331, hashtext(current_schema()))", logger: logger)
             do {
-                try await applyPending(on: connection, logger: logger)
+                try await applyPending(on: connection, logger: logger, through: last)
                 try await connection.run("SELECT pg_advisory_unlock(7240331, hashtext(current_schema()))", logger: logger)
             } catch {
                 try? await connection.run("SELECT pg_advisory_unlock(7240331, hashtext(current_schema()))", logger: logger)
@@ -147,12 +147,13 @@ enum PostgresSchema {
         }
     }
 
-    private static func applyPending(on connection: PostgresConnection, logger: Logger) async throws {
+    private static func applyPending(on connection: PostgresConnection, logger: Logger, through last: String?) async throws {
         try await connection.run(
             "CREATE TABLE IF NOT EXISTS swiftchat_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
             logger: logger)
         let applied = Set(try await connection.all("SELECT name FROM swiftchat_migrations", logger: logger) { try $0.next(String.self) })
-        for migration in migrations where !applied.contains(migration.name) {
+        let wanted = last.flatMap { name in migrations.firstIndex { $0.name == name } }.map { Array(migrations[...$0]) } ?? migrations
+        for migration in wanted where !applied.contains(migration.name) {
             try await connection.withTransaction(logger: logger) { connection in
                 for statement in migration.sql {
                     try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)

@@ -36,6 +36,16 @@ extension PostgresStore {
         }
     }
 
+    public func coMembers(of user: UserID) async throws -> [UserID] {
+        try await pooled {
+            try await $0.all("""
+                SELECT DISTINCT other.user_id FROM conversation_members mine
+                JOIN conversation_members other ON other.conversation_id = mine.conversation_id
+                WHERE mine.user_id = \(user) AND other.user_id <> \(user) ORDER BY other.user_id
+                """, logger: $1) { try $0.next(Int64.self) }
+        }
+    }
+
     public func memberIDs(of conversation: ConversationID) async throws -> [UserID] {
         try await pooled { try await Self.memberIDs($0, $1, conversation: conversation) }
     }
@@ -99,11 +109,20 @@ extension PostgresStore {
             guard try await Self.lockGroup(connection, logger, id),
                 try await connection.first("""
                     UPDATE conversation_members SET role = \(role.rawValue) WHERE conversation_id = \(id) AND user_id = \(user) RETURNING user_id
-                    """, logger: logger, { try $0.next(Int64.self) }) != nil,
-                let conversation = try await Self.loadConversation(connection, logger, id: id)
+                    """, logger: logger, { try $0.next(Int64.self) }) != nil
             else { return nil }
+            // One owner: handing ownership on makes the old owner an admin, in the same change.
+            let previousOwners = role == .owner
+                ? try await connection.all("""
+                    UPDATE conversation_members SET role = 'admin' WHERE conversation_id = \(id) AND role = 'owner' AND user_id <> \(user) RETURNING user_id
+                    """, logger: logger) { try $0.next(Int64.self) }
+                : []
+            guard let conversation = try await Self.loadConversation(connection, logger, id: id) else { return nil }
+            let everyone = conversation.memberIDs
             try await Self.append(connection, logger,
-                [EventDrafts.member(.memberUpdated, conversation: id, user: user, role: role, recipients: conversation.memberIDs)], at: date)
+                [EventDrafts.member(.memberUpdated, conversation: id, user: user, role: role, recipients: everyone)]
+                    + previousOwners.map { EventDrafts.member(.memberUpdated, conversation: id, user: $0, role: .admin, recipients: everyone) },
+                at: date)
             return conversation.member(user)
         }
     }

@@ -56,9 +56,12 @@ extension PostgresStore {
             guard try await connection.first("SELECT id FROM users WHERE id = \(id) FOR UPDATE", logger: logger, { try $0.next(Int64.self) }) != nil
             else { return nil }
             // Groups first (ownership handed on, the rest told), then interests with their conversations.
+            // Every group row is locked at once, in id order, before any event head: a post in one of
+            // them (group row, then heads) cannot then wait in a cycle with this transaction.
             let groups = try await connection.all("""
                 SELECT cm.conversation_id FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
                 WHERE cm.user_id = \(id) AND c.kind = 'group' ORDER BY cm.conversation_id
+                FOR UPDATE OF c
                 """, logger: logger) { try $0.next(Int64.self) }
             for group in groups { _ = try await Self.removeMember(connection, logger, user: id, conversation: group, at: Date()) }
             let interests = try await connection.all(

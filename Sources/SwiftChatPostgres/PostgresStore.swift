@@ -49,6 +49,11 @@ public final class PostgresStore: ChatStore {
         try await PostgresSchema.migrate(client, logger: logger)
     }
 
+    /// Applies the migrations up to and including `name` only (upgrade tests).
+    func migrate(through name: String) async throws {
+        try await PostgresSchema.migrate(client, logger: logger, through: name)
+    }
+
     public struct Unreachable: Error, CustomStringConvertible {
         public let description: String
     }
@@ -81,33 +86,46 @@ public final class PostgresStore: ChatStore {
 
     /// Runs statements on a pooled connection (each its own transaction).
     func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        try await withinTimeout { [client, logger] in
-            try await client.withConnection { connection in try await Self.closingOnCancel(connection) { try await body(connection, logger) } }
+        try await withinTimeout { [client, logger] expired in
+            try await client.withConnection { connection in
+                try await Self.closingOnExpiry(connection, expired) { try await body(connection, logger) }
+            }
         }
     }
 
     /// Runs several statements as one transaction.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        try await withinTimeout { [client, logger] in
+        try await withinTimeout { [client, logger] expired in
             try await client.withTransaction(logger: logger) { connection in
-                try await Self.closingOnCancel(connection) { try await body(connection, logger) }
+                try await Self.closingOnExpiry(connection, expired) { try await body(connection, logger) }
             }
         }
     }
 
-    /// A statement waits for its answer without regard to cancellation; closing the connection
-    /// ends the wait, so a timed-out operation against a silent server is over at once (the
-    /// pool replaces the connection).
-    private static func closingOnCancel<T: Sendable>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+    /// A statement waits for its answer without regard to cancellation. When the operation ran
+    /// out of time (a silent server), closing the connection ends the wait at once (the pool
+    /// replaces it). Any other cancellation (a socket that closed while its read ran) lets the
+    /// statement finish, so the connection goes back to the pool whole: connections closed while
+    /// leased were seen to leave the pool unable to lend again.
+    private static func closingOnExpiry<T: Sendable>(
+        _ connection: PostgresConnection, _ expired: Expiry, _ body: () async throws -> T
+    ) async throws -> T {
         try await withTaskCancellationHandler(operation: body) {
-            (connection.close as () -> Void)()
+            if expired.hasPassed { (connection.close as () -> Void)() }
         }
+    }
+
+    /// Set by the timeout of `withinTimeout` before it cancels the operation.
+    final class Expiry: Sendable {
+        private let passed = Mutex(false)
+        var hasPassed: Bool { passed.withLock { $0 } }
+        func pass() { passed.withLock { $0 = true } }
     }
 
     /// Runs `operation`, or throws `StoreError.unavailable` once `operationTimeout` has passed
     /// (cancelling it: a waiting lease is withdrawn, a running query abandoned). Errors come
     /// out as `StoreError`s where the services have an answer for them.
-    private func withinTimeout<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    private func withinTimeout<T: Sendable>(_ operation: @escaping @Sendable (Expiry) async throws -> T) async throws -> T {
         do {
             return try await race(operation)
         } catch {
@@ -115,11 +133,13 @@ public final class PostgresStore: ChatStore {
         }
     }
 
-    private func race<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask(operation: operation)
+    private func race<T: Sendable>(_ operation: @escaping @Sendable (Expiry) async throws -> T) async throws -> T {
+        let expiry = Expiry()
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await operation(expiry) }
             group.addTask { [operationTimeout] in
                 try await Task.sleep(for: operationTimeout)
+                expiry.pass()
                 throw StoreError.unavailable
             }
             defer { group.cancelAll() }

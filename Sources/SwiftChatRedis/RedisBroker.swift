@@ -156,6 +156,9 @@ public final class RedisBroker: Broker {
         } use: { subscription in
             self.subscribed.withLock { $0 = true }
             defer { self.subscribed.withLock { $0 = false } }
+            // Wake-ups published while this process was not subscribed never arrive: every
+            // chat_stream reads its log once now instead.
+            self.subscribers.wakeEventLogs()
             try await withTaskCancellationHandler {
                 for try await message in subscription.messages {
                     self.receive(message.payload)

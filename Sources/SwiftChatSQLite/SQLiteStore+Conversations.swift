@@ -35,6 +35,16 @@ extension SQLiteStore {
         }
     }
 
+    public func coMembers(of user: UserID) async throws -> [UserID] {
+        try await read { db in
+            try db.fetchRows(sql: """
+                SELECT DISTINCT other.user_id FROM conversation_members mine
+                JOIN conversation_members other ON other.conversation_id = mine.conversation_id
+                WHERE mine.user_id = ? AND other.user_id <> ? ORDER BY other.user_id
+                """, arguments: [user, user]).map { $0["user_id"] }
+        }
+    }
+
     public func memberIDs(of conversation: ConversationID) async throws -> [UserID] {
         try await read { db in try Self.memberIDs(db, conversation: conversation) }
     }
@@ -93,9 +103,20 @@ extension SQLiteStore {
 
     public func changeRole(of user: UserID, in id: ConversationID, to role: MemberRole, at date: Date) async throws -> ConversationMember? {
         try await write { db in
+            let previousOwners = role == .owner
+                ? try db.fetchRows(sql: "SELECT user_id FROM conversation_members WHERE conversation_id = ? AND role = 'owner' AND user_id <> ?",
+                    arguments: [id, user]).map { $0["user_id"] as UserID }
+                : []
             try db.run(sql: "UPDATE conversation_members SET role = ? WHERE conversation_id = ? AND user_id = ?", arguments: [role.rawValue, id, user])
-            guard db.changesCount > 0, let conversation = try Self.loadConversation(db, id: id) else { return nil }
-            try Self.append(db, [EventDrafts.member(.memberUpdated, conversation: id, user: user, role: role, recipients: conversation.memberIDs)],
+            guard db.changesCount > 0 else { return nil }
+            // One owner: handing ownership on makes the old owner an admin, in the same change.
+            for owner in previousOwners {
+                try db.run(sql: "UPDATE conversation_members SET role = 'admin' WHERE conversation_id = ? AND user_id = ?", arguments: [id, owner])
+            }
+            guard let conversation = try Self.loadConversation(db, id: id) else { return nil }
+            let everyone = conversation.memberIDs
+            try Self.append(db, [EventDrafts.member(.memberUpdated, conversation: id, user: user, role: role, recipients: everyone)]
+                + previousOwners.map { EventDrafts.member(.memberUpdated, conversation: id, user: $0, role: .admin, recipients: everyone) },
                 micros: Micros.from(date))
             return conversation.member(user)
         }

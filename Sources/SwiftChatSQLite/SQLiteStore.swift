@@ -41,6 +41,11 @@ public final class SQLiteStore: ChatStore {
         try SQLiteSchema.migrator.migrate(pool)
     }
 
+    /// Applies the migrations up to and including `name` only (upgrade tests).
+    func migrate(through name: String) throws {
+        try SQLiteSchema.migrator.migrate(pool, upTo: name)
+    }
+
     public func close() async {
         try? pool.close()
     }

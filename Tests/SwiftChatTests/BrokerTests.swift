@@ -69,6 +69,19 @@ final class RecordingSink: EventSink {
         #expect(harness.counters.overflowed == 0)
     }
 
+    @Test("wakeEventLogs wakes each event-log subscription once and no v1 notification sink")
+    func wakingEveryEventLog() async {
+        let harness = Harness()
+        let streams = [RecordingSink(), RecordingSink()]
+        let notifications = RecordingSink()
+        harness.fanout.subscribe(streams[0], to: .eventLog(1))
+        harness.fanout.subscribe(streams[1], to: .eventLog(2))
+        harness.fanout.subscribe(notifications, to: .user(1))
+        harness.fanout.wakeEventLogs()
+        #expect(streams.map(\.texts.count) == [1, 1])
+        #expect(notifications.texts.isEmpty)
+    }
+
     @Test func everySinkOfATopicGetsTheSameRenderedEvent() async {
         let harness = Harness()
         let sinks = [RecordingSink(), RecordingSink(), RecordingSink()]

@@ -103,6 +103,23 @@ struct EventLogConformanceTests {
         }
     }
 
+    @Test("making a member owner demotes the old owner in the same change: never two owners", arguments: TestBackends.stores)
+    func ownershipHandover(backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let people = try await Self.users(store, 3)
+            let ids = people.map(\.id)
+            let group = try await store.createGroup(title: "g", by: ids[0], members: [ids[1], ids[2]], at: Self.epoch)
+            let before = try await store.events(of: ids[2], after: 0, limit: 100).latestSeq
+            #expect(try await store.changeRole(of: ids[1], in: group.id, to: .owner, at: Self.epoch)?.role == .owner)
+            let roles = try await store.conversation(id: group.id)?.members.map(\.role)
+            #expect(roles == [.admin, .owner, .member])
+            let events = try await store.events(of: ids[2], after: before, limit: 100).events
+            #expect(events.map(\.data) == [
+                #"{"conversation":\#(group.id),"user":\#(ids[1]),"role":"owner"}"#, #"{"conversation":\#(group.id),"user":\#(ids[0]),"role":"admin"}"#,
+            ])
+        }
+    }
+
     @Test("the member limit, duplicates and unknown users are refused without a change", arguments: TestBackends.stores)
     func memberBounds(backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in

@@ -52,6 +52,14 @@ public final class LocalFanout: Sendable {
         if removed { counters.add(\.subscriptions, -1) }
     }
 
+    /// Wakes every `chat_stream` of this process: after the cross-process broker was away,
+    /// wake-ups may have been missed, and each stream reads its log from where it is.
+    public func wakeEventLogs() {
+        let wake = RenderedEvent(event: .eventLogAppended, text: "")
+        let targets = sinks.withLock { table in table.filter { $0.key.isEventLog }.flatMap { $0.value.values } }
+        for sink in targets { _ = sink.offer(wake) }
+    }
+
     /// Delivers to the sockets of this process.
     public func deliver(_ publication: Publication) {
         let rendered = RenderedEvent(event: publication.event, text: render(publication.event))

@@ -33,6 +33,8 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
     /// Wake-ups for a user's `chat_stream` sockets.
     public static func eventLog(_ id: UserID) -> Topic { Topic(name: "events-\(id)") }
 
+    public var isEventLog: Bool { name.hasPrefix("events-") }
+
     public var description: String { name }
 }
 

@@ -8,6 +8,8 @@ public protocol ConversationStore: Sendable {
     func conversations(of user: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> ConversationPage
     func conversation(id: ConversationID) async throws -> Conversation?
     func role(of user: UserID, in conversation: ConversationID) async throws -> MemberRole?
+    /// Everyone who shares a conversation with `user`, `user` left out.
+    func coMembers(of user: UserID) async throws -> [UserID]
     /// Who is in the conversation now, in id order (empty when it is gone).
     func memberIDs(of conversation: ConversationID) async throws -> [UserID]
     /// Throws `StoreError.missingReference` when a member does not exist.

@@ -96,15 +96,14 @@ public struct ConversationService: Sendable {
         }
     }
 
-    /// Only the owner changes roles. Making another member owner hands ownership on: the old
-    /// owner becomes an admin.
+    /// Only the owner changes roles. Making another member owner hands ownership on: the store
+    /// makes the old owner an admin in the same change.
     public func changeRole(of user: UserID, to role: MemberRole, in id: ConversationID, by caller: User) async throws -> ConversationMember {
         let callerRole = try await group(id, caller: caller)
         guard callerRole == .owner else { throw APIError.permissionDenied }
         guard user != caller.id else { throw APIError.field("role", "The owner hands ownership on by making another member owner.") }
         guard try await store.role(of: user, in: id) != nil else { throw APIError.notFound }
         guard let member = try await store.changeRole(of: user, in: id, to: role, at: now()) else { throw APIError.notFound }
-        if role == .owner { _ = try await store.changeRole(of: caller.id, in: id, to: .admin, at: now()) }
         await wakeMembers(of: id, also: [])
         return member
     }

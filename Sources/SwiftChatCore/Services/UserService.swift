@@ -52,10 +52,12 @@ public struct UserService: Sendable {
     /// with it, and their other parties are told, as the original's cascade signals do.
     public func delete(id: UserID, by caller: User) async throws {
         guard caller.isAdmin else { throw APIError.permissionDenied }
+        // Read first: the deletion logs member.removed for the user's groups and direct conversations.
+        let coMembers = (try? await store.coMembers(of: id)) ?? []
         guard let removed = try await store.deleteUser(id: id) else { throw APIError.notFound }
         for interest in removed {
             await broker.publish(.interestChanged(interest))
         }
-        await broker.publish(.eventLogAppended(for: removed.flatMap(\.parties).filter { $0 != id }))
+        await broker.publish(.eventLogAppended(for: coMembers))
     }
 }

@@ -106,7 +106,12 @@ enum Docs {
         description: "Upgrade with `?token=<access JWT>`. Without an upgrade, or with a refused one, the answer is 403; a token that "
             + "cannot be checked within SWIFTCHAT_WS_HANDSHAKE_TIMEOUT is 503. A handshake beyond SWIFTCHAT_WS_MAX_SOCKETS_PER_USER "
             + "open sockets of the user is 429 (one of two racing for the last place is closed with 1008); a frame or message over SWIFTCHAT_WS_MAX_FRAME_SIZE with 1009; text that is not UTF-8 with 1007; "
-            + "frames that break RFC 6455 (unmasked, reserved bits or opcodes) with 1002.",
+            + "frames that break RFC 6455 (unmasked, reserved bits or opcodes) with 1002. "
+            + "v2's event log is opt-in on the same socket: send `{\"stream\": \"chat_stream\", \"payload\": {\"type\": \"subscribe\", \"since\": N}}` "
+            + "(`since` optional: from now on) and get `{\"type\": \"subscribed\", \"epoch\", \"latest_seq\"}`, then every event with seq > N "
+            + "as `{\"type\": \"event\", \"event\": Event}`, replay then live, each once and in order; a position older than the log keeps "
+            + "gets `{\"type\": \"resync_required\", \"oldest_seq\"}`. Replies arrive as `{\"stream\": \"chat_stream\", \"payload\": …}`; "
+            + "a malformed payload gets an error frame and the socket stays open.",
         query: [.init(name: "token", description: "An access JWT", schema: s.string)],
         replies: [.init(status: 101, description: "Switching protocols to the WebSocket.", schema: nil),
                   .error(403, "Not a WebSocket upgrade, or the token or Origin was refused."),

@@ -115,8 +115,8 @@ final class SocketClient: Sendable {
     }
 
     /// True once the handshake succeeded; false if it failed (or nothing happened in time).
-    func waitUntilConnected() async -> Bool {
-        _ = await eventually { state.withLock { $0.connected || $0.outcome != nil } }
+    func waitUntilConnected(within timeout: Duration = .seconds(5)) async -> Bool {
+        _ = await eventually(within: timeout) { state.withLock { $0.connected || $0.outcome != nil } }
         return state.withLock { $0.connected }
     }
 
