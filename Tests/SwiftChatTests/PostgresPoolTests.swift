@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+@testable import SwiftChatCore
+@testable import SwiftChatPostgres
+
+/// Statements cancelled by their caller (a socket closing while its read runs) must leave the
+/// PostgreSQL pool able to lend every connection again. Closing leased connections on every
+/// cancellation left the pool unable to lend: requests and handshakes waited forever, and the
+/// production test pass stalled with every task waiting for a connection.
+@Suite("PostgreSQL pool")
+struct PostgresPoolTests {
+    @Test("rounds of cancelled reads leave a two-connection pool serving", .enabled(if: TestBackends.stores.contains(.postgres)))
+    func cancelledReadsLeaveThePoolWhole() async throws {
+        try await withStorePlace(.postgres) { place in
+            let store = PostgresStore(url: try PostgresURL(try #require(place.databaseURL)), maximumConnections: 2, logger: testLogger)
+            try await bounded(60) { try await store.migrate() }
+            let user = try await store.createUser(NewUser(phoneNumber: freshPhone(1)), at: Date())
+            var served = 0
+            for round in 0..<30 {
+                let readers = (0..<8).map { _ in Task { _ = try await store.events(of: user.id, after: 0, limit: 10) } }
+                // Cancel them at varied points: waiting for a lease, mid-statement, done.
+                try await Task.sleep(for: .milliseconds(round % 5))
+                readers.forEach { $0.cancel() }
+                for reader in readers { _ = await reader.result }
+                // Every round, the pool must still lend both connections at once.
+                try await bounded(20) {
+                    async let first: Void = store.ping()
+                    async let second: Void = store.ping()
+                    _ = try await (first, second)
+                }
+                served += 1
+            }
+            #expect(served == 30)
+            await store.close()
+        }
+    }
+}
