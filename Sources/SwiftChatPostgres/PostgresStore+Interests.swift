@@ -78,19 +78,19 @@ extension PostgresStore {
         }
     }
 
-    public func acceptInterest(id: InterestID) async throws -> Interest? {
+    public func acceptInterest(id: InterestID, at date: Date) async throws -> Interest? {
         try await transaction { connection, logger in
             guard let accepted = try await connection.first(
                 "UPDATE interests SET is_accepted = TRUE WHERE id = \(id) RETURNING \(unescaped: Self.interestColumns)", logger: logger, { try $0.interest() })
             else { return nil }
-            try await Self.append(connection, logger, [EventDrafts.interestChanged(accepted)], at: Date())
+            try await Self.append(connection, logger, [EventDrafts.interestChanged(accepted)], at: date)
             return accepted
         }
     }
 
     /// Deletes the interest with its conversation and messages.
-    public func deleteInterest(id: InterestID) async throws -> Interest? {
-        try await transaction { try await Self.deleteInterest($0, $1, id: id, at: Date()) }
+    public func deleteInterest(id: InterestID, at date: Date) async throws -> Interest? {
+        try await transaction { try await Self.deleteInterest($0, $1, id: id, at: date) }
     }
 
     static func deleteInterest(_ connection: PostgresConnection, _ logger: Logger, id: InterestID, at date: Date) async throws -> Interest? {

@@ -85,18 +85,18 @@ extension SQLiteStore {
         }
     }
 
-    public func acceptInterest(id: InterestID) async throws -> Interest? {
+    public func acceptInterest(id: InterestID, at date: Date) async throws -> Interest? {
         try await write { db in
             guard let accepted = try db.fetchRow(sql: "UPDATE interests SET is_accepted = 1 WHERE id = ? RETURNING \(Self.interestColumns)", arguments: [id])
                 .map(Self.interest(from:)) else { return nil }
-            try Self.append(db, [EventDrafts.interestChanged(accepted)], micros: Micros.from(Date()))
+            try Self.append(db, [EventDrafts.interestChanged(accepted)], micros: Micros.from(date))
             return accepted
         }
     }
 
     /// Deletes the interest with its conversation and messages.
-    public func deleteInterest(id: InterestID) async throws -> Interest? {
-        try await write { db in try Self.deleteInterest(db, id: id, micros: Micros.from(Date())) }
+    public func deleteInterest(id: InterestID, at date: Date) async throws -> Interest? {
+        try await write { db in try Self.deleteInterest(db, id: id, micros: Micros.from(date)) }
     }
 
     static func deleteInterest(_ db: Database, id: InterestID, micros: Int64) throws -> Interest? {

@@ -147,7 +147,7 @@ struct ChatStreamTests {
             try await Task.sleep(for: .milliseconds(20))  // lands the subscribe somewhere inside the burst
             Self.subscribe(socket, since: 0)
             try await posting.value
-            #expect(await eventually(within: .seconds(20)) { Self.seqs(socket).count == 61 })
+            #expect(await eventually(within: .seconds(60)) { Self.seqs(socket).count == 61 })
             _ = await socket.settledTexts()
             #expect(Self.seqs(socket) == Array(1...61))
         }

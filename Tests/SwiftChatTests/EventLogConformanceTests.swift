@@ -46,7 +46,10 @@ struct EventLogConformanceTests {
                 #expect(types == [.interestChanged, .conversationCreated, .messageCreated])
                 #expect(try await Self.allEvents(store, of: user).map(\.seq) == [1, 2, 3])
             }
-            _ = try await store.deleteInterest(id: interest.id)
+            // Events carry the time the caller gives (the services' clock), not the store's own.
+            let deletedAt = Self.epoch.addingTimeInterval(9)
+            _ = try await store.deleteInterest(id: interest.id, at: deletedAt)
+            #expect(try await Self.allEvents(store, of: a).last?.at == deletedAt)
             #expect(try await store.conversation(id: direct.id) == nil, "the conversation goes with its interest")
             #expect(try await Self.allEvents(store, of: b).suffix(2).map(\.type) == [.interestChanged, .conversationDeleted])
         }

@@ -56,9 +56,15 @@ public protocol InterestStore: Sendable {
     func interests(involving user: UserID) async throws -> [Interest]
     /// Throws `StoreError.conflict` if the pair exists in either direction.
     func createInterest(from sender: UserID, to recipient: UserID, at date: Date) async throws -> Interest
-    func acceptInterest(id: InterestID) async throws -> Interest?
+    func acceptInterest(id: InterestID, at date: Date) async throws -> Interest?
     /// Deletes the interest and its messages; nil when it did not exist.
-    func deleteInterest(id: InterestID) async throws -> Interest?
+    func deleteInterest(id: InterestID, at date: Date) async throws -> Interest?
+}
+
+extension InterestStore {
+    /// The change's events stamped now (the services pass their own clock).
+    public func acceptInterest(id: InterestID) async throws -> Interest? { try await acceptInterest(id: id, at: Date()) }
+    public func deleteInterest(id: InterestID) async throws -> Interest? { try await deleteInterest(id: id, at: Date()) }
 }
 
 public protocol ChatMessageStore: Sendable {

@@ -57,13 +57,13 @@ public struct InterestService: Sendable {
     public func accept(_ id: InterestID, by caller: User) async throws {
         let interest = try await interest(id, for: caller)
         guard interest.sentTo == caller.id else { throw APIError.permissionDenied }
-        guard let accepted = try await store.acceptInterest(id: id) else { throw APIError.permissionDenied }
+        guard let accepted = try await store.acceptInterest(id: id, at: now()) else { throw APIError.permissionDenied }
         await notifyParties(of: accepted)
     }
 
     public func delete(_ id: InterestID, by caller: User) async throws {
         _ = try await interest(id, for: caller)
-        guard let deleted = try await store.deleteInterest(id: id) else { throw APIError.permissionDenied }
+        guard let deleted = try await store.deleteInterest(id: id, at: now()) else { throw APIError.permissionDenied }
         await notifyParties(of: deleted)
     }
 
