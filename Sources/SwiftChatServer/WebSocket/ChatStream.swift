@@ -28,11 +28,28 @@ final class ChatStream: EventSink {
     }
 
     func offer(_ frame: RenderedEvent) -> Bool {
-        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) { signals.yield(.wake) }
+        wake()
         return true
     }
 
+    private func wake() {
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) { signals.yield(.wake) }
+    }
+
     func subscribe(since: Int64?) { signals.yield(.subscribe(since: since)) }
+
+    /// How often a subscribed stream reads its log without a wake-up: a wake-up lost on the
+    /// way (a publication Redis did not take) then delays delivery this long, never forever.
+    static let sweepInterval: Duration = .seconds(10)
+
+    /// Wakes the stream every `sweepInterval` until cancelled (a stream not yet subscribed
+    /// ignores it).
+    func sweep() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: Self.sweepInterval) } catch { return }
+            wake()
+        }
+    }
 
     func finish() { signals.finish() }
 
