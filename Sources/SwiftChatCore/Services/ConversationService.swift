@@ -85,7 +85,7 @@ public struct ConversationService: Sendable {
             guard let member = try await store.addMember(user, to: id, role: role, maxMembers: limits.maxGroupMembers, at: now()) else {
                 throw APIError.notFound
             }
-            await wakeMembers(of: id, also: [user])
+            await wakeMembers(of: id)
             return member
         } catch StoreError.conflict {
             throw APIError.field("user", "Already a member.")
@@ -104,7 +104,7 @@ public struct ConversationService: Sendable {
         guard user != caller.id else { throw APIError.field("role", "The owner hands ownership on by making another member owner.") }
         guard try await store.role(of: user, in: id) != nil else { throw APIError.notFound }
         guard let member = try await store.changeRole(of: user, in: id, to: role, at: now()) else { throw APIError.notFound }
-        await wakeMembers(of: id, also: [])
+        await wakeMembers(of: id)
         return member
     }
 
@@ -117,7 +117,7 @@ public struct ConversationService: Sendable {
             guard let target = try await store.role(of: user, in: id) else { throw APIError.notFound }
             if callerRole == .admin && target != .member { throw APIError.permissionDenied }
         }
-        let before = try await store.conversation(id: id)?.memberIDs ?? []
+        let before = try await store.memberIDs(of: id)
         switch try await store.removeMember(user, from: id, at: now()) {
         case .notMember: throw APIError.notFound
         case .removed, .groupDeleted: await wake(before)
@@ -188,9 +188,9 @@ public struct ConversationService: Sendable {
         return title
     }
 
-    private func wakeMembers(of id: ConversationID, also extra: [UserID]) async {
-        let members = (try? await store.memberIDs(of: id)) ?? []
-        await wake(members + extra)
+    /// The members after the change (a member just added among them).
+    private func wakeMembers(of id: ConversationID) async {
+        await wake((try? await store.memberIDs(of: id)) ?? [])
     }
 
     private func wake(_ users: [UserID]) async {
