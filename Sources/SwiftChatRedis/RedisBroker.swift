@@ -1,5 +1,6 @@
 import Logging
 import RedisClient
+import ServiceLifecycle
 import SwiftChatCore
 import Synchronization
 
@@ -20,7 +21,7 @@ public final class RedisBroker: Broker {
     private let publisher = Mutex<RedisConnection?>(nil)
     /// True while the subscription is open (never, in a process that does not listen).
     private let subscribed = Mutex(false)
-    /// The subscription made by `connect()`, taken over by `run()`.
+    /// The subscription made by `start()`, taken over by `run()`.
     private let firstSubscription = Mutex<RedisSubscription?>(nil)
 
     /// `listens`: this process holds sockets and subscribes to the channel.
@@ -84,7 +85,7 @@ public final class RedisBroker: Broker {
 
     /// Makes the first connections, so that publications flow from the start; if Redis is down,
     /// `run()` keeps trying.
-    public func connect() async {
+    public func start() async {
         do {
             let connection = try await connectPublisher()
             publisher.withLock { $0 = connection }
@@ -113,14 +114,18 @@ public final class RedisBroker: Broker {
         }
     }
 
-    /// Closes what `connect()` opened and `run()` did not take over.
-    public func close() async {
+    /// Closes what `start()` opened and `run()` did not take over.
+    public func stop() async {
         await publisher.withLock { $0 }?.close()
         await firstSubscription.withLock { $0.take() }?.close()
     }
 
-    /// Keeps the connections up until the task is cancelled.
+    /// Keeps the connections up until the application shuts down (or the task is cancelled).
     public func run() async {
+        await cancelWhenGracefulShutdown { await self.keepConnected() }
+    }
+
+    private func keepConnected() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.keepPublisherConnected() }
             if listens {
@@ -131,8 +136,10 @@ public final class RedisBroker: Broker {
 
     public var isPublisherConnected: Bool { publisher.withLock { $0?.isOpen ?? false } }
 
-    /// Both links this process needs are up (the health route shows it).
+    /// Both links this process needs are up.
     public var isConnected: Bool { isPublisherConnected && (!listens || subscribed.withLock { $0 }) }
+
+    public var health: BrokerHealth { isConnected ? .connected : .disconnected }
 
     private func keepPublisherConnected() async {
         await reconnecting(role: "publisher") {

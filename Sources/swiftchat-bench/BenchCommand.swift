@@ -11,6 +11,14 @@ struct BenchSizes: Sendable {
     var restConcurrency: Int
     var restSeconds: Double
     var loginUsers: Int
+    var groupCount: Int
+    var groupMembers: Int
+    var groupRates: [Int]
+    var groupSeconds: Double
+    var stormSockets: Int
+    var stormGroupMembers: Int
+    var stormRate: Int
+    var stormAwaySeconds: Double
 }
 
 /// Drives a running SwiftChat server the way chat users load it and reports what they feel:
@@ -20,7 +28,7 @@ struct BenchSizes: Sendable {
 struct SwiftChatBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftchat-bench",
-        abstract: "Measure a SwiftChat server: idle sockets, notification fan-out, REST, login storm.",
+        abstract: "Measure a SwiftChat server: idle sockets, notification fan-out, REST, login storm, group fan-out, reconnect storm.",
         discussion: """
             Start the server yourself (--base, --server-pid) or let the bench start one (--server) on a fresh \
             database with rate limits off, pinned to core 0 with taskset; run the bench on the other core: \
@@ -41,8 +49,8 @@ struct SwiftChatBench: AsyncParsableCommand {
     var serverPid: Int32?
     @Flag(help: "Small sizes: every scenario in well under a minute (what CI runs).")
     var quick = false
-    @Option(help: "Scenarios to run, comma-separated: idle, fanout, rest, login.")
-    var scenarios = "idle,fanout,rest,login"
+    @Option(help: "Scenarios to run, comma-separated: idle, fanout, rest, login, groups, storm.")
+    var scenarios = "idle,fanout,rest,login,groups,storm"
     @Option(help: "Idle socket counts, comma-separated.")
     var idleSockets = "10000,25000,50000"
     @Option(help: "Seconds each idle size is held.")
@@ -61,6 +69,22 @@ struct SwiftChatBench: AsyncParsableCommand {
     var restSeconds = 10.0
     @Option(help: "Fresh users in the login storm.")
     var loginUsers = 5000
+    @Option(help: "Groups in the group fan-out scenario (v2), each member with a chat_stream socket.")
+    var groups = 200
+    @Option(help: "Members per group in the group fan-out scenario.")
+    var groupMembers = 50
+    @Option(help: "Group posts per second, comma-separated, each held --group-seconds.")
+    var groupRates = "200,500,1000"
+    @Option(help: "Seconds per group fan-out rate.")
+    var groupSeconds = 10.0
+    @Option(help: "Sockets in the reconnect storm (capped by the descriptor limit), one user each.")
+    var stormSockets = 2000
+    @Option(help: "Members per group in the reconnect storm.")
+    var stormGroupMembers = 50
+    @Option(help: "Group posts per second while the reconnect storm runs.")
+    var stormRate = 200
+    @Option(help: "Seconds every socket stays away before reconnecting, posts still arriving.")
+    var stormAwaySeconds = 2.0
     @Option(help: "Where to write the JSON report.")
     var json = "bench-results.json"
     @Option(help: "Where to write the markdown table (also printed).")
@@ -70,12 +94,15 @@ struct SwiftChatBench: AsyncParsableCommand {
         if quick {
             return BenchSizes(
                 idleSockets: [200], idleSeconds: 2, fanOutSockets: 200, fanOutUsers: 40, fanOutRates: [100, 300], fanOutSeconds: 2,
-                restConcurrency: 8, restSeconds: 2, loginUsers: 100)
+                restConcurrency: 8, restSeconds: 2, loginUsers: 100, groupCount: 4, groupMembers: 5, groupRates: [20, 50], groupSeconds: 2,
+                stormSockets: 50, stormGroupMembers: 10, stormRate: 50, stormAwaySeconds: 1)
         }
         return BenchSizes(
             idleSockets: Self.integers(idleSockets), idleSeconds: idleSeconds, fanOutSockets: fanOutSockets, fanOutUsers: fanOutUsers,
             fanOutRates: Self.integers(fanOutRates), fanOutSeconds: fanOutSeconds, restConcurrency: concurrency,
-            restSeconds: restSeconds, loginUsers: loginUsers)
+            restSeconds: restSeconds, loginUsers: loginUsers, groupCount: groups, groupMembers: groupMembers,
+            groupRates: Self.integers(groupRates), groupSeconds: groupSeconds, stormSockets: stormSockets,
+            stormGroupMembers: stormGroupMembers, stormRate: stormRate, stormAwaySeconds: stormAwaySeconds)
     }
 
     func run() async throws {
@@ -100,13 +127,19 @@ struct SwiftChatBench: AsyncParsableCommand {
         var failed: [String] = []
 
         do {
-            print("setting up \(sizes.fanOutUsers) users with accepted interests")
-            let accounts = try await client.logIn(count: max(sizes.fanOutUsers, 2), prefix: runPrefix, concurrency: 32)
-            let pairs = try await client.befriend(accounts, concurrency: 32)
+            // The v2 scenarios give every socket a user of its own; the first users also pair up for v1.
+            var needed = max(sizes.fanOutUsers, 2)
+            if wanted.contains("groups") { needed = max(needed, sizes.groupCount * sizes.groupMembers) }
+            if wanted.contains("storm") { needed = max(needed, min(sizes.stormSockets, socketCeiling())) }
+            print("setting up \(needed) users, \(sizes.fanOutUsers) of them with accepted interests")
+            let accounts = try await client.logIn(count: needed, prefix: runPrefix, concurrency: 32)
+            let pairs = try await client.befriend(Array(accounts.prefix(max(sizes.fanOutUsers, 2))), concurrency: 32)
             if wanted.contains("idle") { print("idle sockets"); rows += try await Scenarios.idle(context, accounts: accounts) }
             if wanted.contains("fanout") { print("fan-out"); rows += try await Scenarios.fanOut(context, pairs: pairs) }
             if wanted.contains("rest") { print("REST"); rows += try await Scenarios.rest(context, pairs: pairs) }
             if wanted.contains("login") { print("login storm"); rows += try await Scenarios.loginStorm(context, prefix: runPrefix + 10) }
+            if wanted.contains("groups") { print("group fan-out"); rows += try await GroupFanOutScenario.run(context, accounts: accounts) }
+            if wanted.contains("storm") { print("reconnect storm"); rows += try await ReconnectStormScenario.run(context, accounts: accounts) }
         } catch {
             failed.append("\(error)")
         }

@@ -23,7 +23,8 @@ struct Report {
     var markdown: String {
         var lines = ["| Scenario | Parameters | Results | Lost |", "|---|---|---|---|"]
         for row in rows {
-            let results = row.note ?? row.metrics.map { "\($0.0) \(Self.format($0.1))" }.joined(separator: ", ")
+            let metrics = row.metrics.map { "\($0.0) \(Self.format($0.1))" }.joined(separator: ", ")
+            let results = [metrics, row.note ?? ""].filter { !$0.isEmpty }.joined(separator: "; ")
             lines.append("| \(row.scenario) | \(row.parameters) | \(results) | \(row.lost) |")
         }
         lines.append("")

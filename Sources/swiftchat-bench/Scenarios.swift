@@ -121,30 +121,17 @@ enum Scenarios {
         for rate in context.sizes.fanOutRates {
             let received = fleet.received
             let total = Int(Double(rate) * context.sizes.fanOutSeconds)
-            let failures = Tally()
             let start = monotonicNanos()
-            let interval = 1_000_000_000 / UInt64(max(rate, 1))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let inflight = Tally()
-                for index in 0..<total {
-                    // Open loop: each post starts at its scheduled time, whatever the others do.
-                    let due = start + UInt64(index) * interval
-                    let now = monotonicNanos()
-                    if due > now { try await Task.sleep(for: .nanoseconds(Int64(due - now))) }
-                    if inflight.value > 512 { try await Task.sleep(for: .milliseconds(1)) }
-                    let (a, b, interest) = pairs[index % pairs.count]
-                    let (author, recipient) = index % 2 == 0 ? (a, b) : (b, a)
-                    let sent = monotonicNanos()
-                    for socket in socketsByUser[recipient.id] ?? [] { socket.expect(sentAt: sent) }
-                    inflight.add()
-                    group.addTask {
-                        defer { inflight.add(-1) }
-                        let reply = try? await context.client.call(
-                            .POST, "/api/my_app/interests/\(interest)/chat_messages/", json: ["message": "bench \(index)"], token: author.token)
-                        if reply?.status != 201 { failures.add() }
-                    }
+            let failedPosts = try await OpenLoopWriter(rate: rate, count: total).run { index in
+                let (a, b, interest) = pairs[index % pairs.count]
+                let (author, recipient) = index % 2 == 0 ? (a, b) : (b, a)
+                let sent = monotonicNanos()
+                for socket in socketsByUser[recipient.id] ?? [] { socket.expect(sentAt: sent) }
+                return {
+                    let reply = try? await context.client.call(
+                        .POST, "/api/my_app/interests/\(interest)/chat_messages/", json: ["message": "bench \(index)"], token: author.token)
+                    return reply?.status == 201
                 }
-                try await group.waitForAll()
             }
             // Let the last notifications arrive, then count what never did.
             for _ in 0..<300 where fleet.outstanding > 0 { try await Task.sleep(for: .milliseconds(10)) }
@@ -154,9 +141,9 @@ enum Scenarios {
             let lost = fleet.outstanding
             rows.append(Measurement(
                 scenario: "fan-out", parameters: "\(connected) sockets, \(pairs.count * 2) users, \(rate) posts/s",
-                metrics: [("posts", Double(total)), ("failed_posts", Double(failures.value)),
+                metrics: [("posts", Double(total)), ("failed_posts", Double(failedPosts)),
                           ("delivered_per_s", Double(delivered) / elapsed)] + percentiles(histogram),
-                lost: lost + failures.value))
+                lost: lost + failedPosts))
             context.log("fan-out \(rate)/s: \(delivered) delivered, lost \(lost)")
             // Forget what a failed post left expected, so the next rate starts clean.
             for socket in fleet.sockets { while socket.outstanding > 0 { _ = socket.frameArrived(at: 0) } }

@@ -2,6 +2,7 @@ import Foundation
 import Histogram
 import HummingbirdWSClient
 import Logging
+import NIOCore
 import Synchronization
 
 /// Nanoseconds on a monotonic clock.
@@ -47,6 +48,8 @@ final class BenchSocket: Sendable {
     var outstanding: Int { state.withLock { $0.pending.count - $0.head } }
     var isConnected: Bool { state.withLock { $0.connected && !$0.ended } }
     var hasEnded: Bool { state.withLock { $0.ended } }
+    /// Forgets the last connection's end, so that a reopened socket counts as connecting.
+    func markConnecting() { state.withLock { $0.connected = false; $0.ended = false } }
     func markConnected() { state.withLock { $0.connected = true } }
     func markEnded() { state.withLock { $0.ended = true } }
 }
@@ -69,7 +72,14 @@ final class SocketFleet: Sendable {
     /// Opens every socket, `concurrency` handshakes at a time; returns how many are connected.
     /// Past `socketsPerDestination` sockets, connections are spread over 127.0.0.2, 127.0.0.3, …
     /// (the server must then listen on 0.0.0.0, as a server started by the bench does).
-    func open(baseURL: String, accounts: [Account], concurrency: Int) async -> Int {
+    /// `greeting` gives the text frame a socket sends once connected (by socket index); `onText`
+    /// takes each text frame with its arrival time instead of the v1 notification count. After
+    /// `closeAll` the same sockets can be opened again.
+    func open(
+        baseURL: String, accounts: [Account], concurrency: Int,
+        greeting: (@Sendable (Int) -> String?)? = nil,
+        onText: (@Sendable (_ socket: Int, _ frame: ByteBuffer, _ nanos: UInt64) -> Void)? = nil
+    ) async -> Int {
         let wsBase = baseURL.replacingOccurrences(of: "http://", with: "ws://")
         let destinations = (sockets.count + Self.socketsPerDestination - 1) / Self.socketsPerDestination
         func url(for index: Int) -> String {
@@ -84,12 +94,18 @@ final class SocketFleet: Sendable {
         while index < sockets.count {
             let batch = sockets[index..<min(index + concurrency, sockets.count)]
             for (offset, socket) in batch.enumerated() {
-                let url = "\(url(for: index + offset))/ws/?token=\(tokens[socket.userID] ?? "")"
+                let position = index + offset
+                let url = "\(url(for: position))/ws/?token=\(tokens[socket.userID] ?? "")"
+                socket.markConnecting()
                 let task = Task {
-                    _ = try? await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, _, _ in
+                    _ = try? await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                         socket.markConnected()
+                        if let text = greeting?(position) { try await outbound.write(.text(text)) }
                         for try await frame in inbound where frame.opcode == .text {
-                            if let latency = socket.frameArrived(at: monotonicNanos()) {
+                            let now = monotonicNanos()
+                            if let onText {
+                                onText(position, frame.data, now)
+                            } else if let latency = socket.frameArrived(at: now) {
                                 self.latencies.record(latency)
                             }
                         }

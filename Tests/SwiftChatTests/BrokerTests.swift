@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import ServiceLifecycle
 import Testing
 @testable import SwiftChatCore
 @testable import SwiftChatSQLite
@@ -213,6 +214,10 @@ final class RecordingSink: EventSink {
         }
 
         var reachesOtherProcesses: Bool { false }
+        var health: BrokerHealth { .inProcess }
+        func start() async {}
+        func run() async throws { try await gracefulShutdown() }
+        func stop() async {}
 
         func publish(_ publication: Publication) async {
             let observation: Seen

@@ -36,7 +36,7 @@ func withBroker(
         var brokers: [RedisBroker] = []
         func make() async -> RedisBroker {
             let broker = RedisBroker(endpoint: endpoint, channel: channel, listens: true, subscribers: fanout(), logger: testLogger)
-            await broker.connect()
+            await broker.start()
             brokers.append(broker)
             return broker
         }
@@ -50,7 +50,7 @@ func withBroker(
             }
             group.cancelAll()
         }
-        for broker in brokers { await broker.close() }
+        for broker in brokers { await broker.stop() }
     }
 }
 
@@ -104,7 +104,7 @@ struct BrokerConformanceTests {
         let channel = "swiftchat-test:\(UUID().uuidString)"
         let fanout = LocalFanout(logger: testLogger, render: NotificationSocketHandler.render)
         let broker = RedisBroker(endpoint: endpoint, channel: channel, listens: true, subscribers: fanout, logger: testLogger)
-        await broker.connect()
+        await broker.start()
         let sink = RecordingSink()
         fanout.subscribe(sink, to: .user(1))
         let outsider = try await RedisConnection.connect(to: endpoint, logger: testLogger)
@@ -119,7 +119,7 @@ struct BrokerConformanceTests {
             group.cancelAll()
         }
         await outsider.close()
-        await broker.close()
+        await broker.stop()
     }
 }
 
@@ -145,7 +145,7 @@ struct RedisOutageTests {
             // Another process's view of the channel: what reaches it went through Redis.
             let peerFanout = LocalFanout(logger: testLogger, render: NotificationSocketHandler.render)
             let peer = RedisBroker(endpoint: redis.endpoint, channel: channel, listens: true, subscribers: peerFanout, logger: testLogger)
-            await peer.connect()
+            await peer.start()
             let peerRun = Task { await peer.run() }
             defer { peerRun.cancel() }
 
@@ -207,19 +207,11 @@ struct CrossProcessTests {
         let redisURL = try #require(TestBackends.redisURL, "SWIFTCHAT_TEST_REDIS_URL")
         try await withStorePlace(.postgres) { place in
             try await withTemporaryDirectory { folder in
-                let shared = [
-                    "DATABASE_URL": try #require(place.databaseURL), "REDIS_URL": redisURL,
-                    "SWIFTCHAT_REDIS_CHANNEL": "swiftchat-test:\(UUID().uuidString)",
-                    "SECRET_KEY": "cross-process-secret-key-0123456789abcdef",
-                ]
-                // Started together, as a deployment would: migrations and seeding must not trip over each other.
-                let servers = try await ServerProcess.startTogether([
-                    ("web", shared.merging(["SWIFTCHAT_ROLE": "web"]) { $1 }),
-                    ("ws1", shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }),
-                    ("ws2", shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }),
-                ], folder: folder)
+                let (web, ws1, ws2) = try await ServerProcess.startScaledOut(
+                    databaseURL: try #require(place.databaseURL), redisURL: redisURL,
+                    secret: "cross-process-secret-key-0123456789abcdef", folder: folder)
+                let servers = [web, ws1, ws2]
                 do {
-                    let (web, ws1, ws2) = (servers[0], servers[1], servers[2])
 
                     let api = web.client
                     let cast = try await api.cast()

@@ -33,16 +33,32 @@ final class RouteTable: Sendable {
     }
 
     private let routes = Mutex<[Route]>([])
+    /// The first path segments of the API (`api`, `health`, `swagger`…): the table rules paths
+    /// under these only, so that pages can be served beside the API.
+    private let prefixes = Mutex<Set<String>>([])
     /// Routes of the deployment that processes of another role serve (`/ws/` for a web
     /// process): documented here, never matched.
     private let servedElsewhere = Mutex<[Route]>([])
 
     func add(_ route: Route) {
         routes.withLock { $0.append(route) }
+        addPrefix(of: route)
     }
 
     func addServedElsewhere(_ route: Route) {
         servedElsewhere.withLock { $0.append(route) }
+        addPrefix(of: route)
+    }
+
+    private func addPrefix(of route: Route) {
+        guard let first = route.segments.first else { return }
+        prefixes.withLock { _ = $0.insert(first) }
+    }
+
+    /// Whether `path` lies under one of the API's first segments.
+    func covers(_ path: String) -> Bool {
+        guard let first = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: true).first else { return false }
+        return prefixes.withLock { $0.contains(String(first)) }
     }
 
     var all: [Route] { routes.withLock { $0 } }
@@ -75,7 +91,9 @@ struct APIRoutes<Context: RequestContext> {
     }
 }
 
-/// Applies the route table: 301 for a slashless GET, 405, 404; OPTIONS answers with `Allow`.
+/// Applies the route table to the API's paths: 301 for a slashless GET, 405, 404; OPTIONS
+/// answers with `Allow`. Other paths go to the router as they are (one it does not serve gets
+/// the same JSON 404 from `JSONErrorMiddleware`).
 struct RouteTableMiddleware<Context: RequestContext>: RouterMiddleware {
     let table: RouteTable
     /// Throws the 401 for a request without valid credentials.
@@ -83,6 +101,7 @@ struct RouteTableMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        guard table.covers(path) else { return try await next(request, context) }
         let slashed = path.hasSuffix("/") ? path : path + "/"
         let routes = table.matches(slashed)
         guard !routes.isEmpty else { throw APIError.notFound }

@@ -126,7 +126,9 @@ final class HandshakeGateHandler: ChannelInboundHandler, RemovableChannelHandler
             deadline.cancel()
             let context = boundContext.value
             switch result {
-            case .success(.success?): handler.value.passThrough(context: context)
+            case .success(.success(let user)?):
+                gate.admissions.record(user, for: context.channel)
+                handler.value.passThrough(context: context)
             case .success(.failure(.tooManySockets)?):
                 handler.value.answer(
                     context: context, status: "429 Too Many Requests",

@@ -76,7 +76,7 @@ struct NotificationSocketHandler: Sendable {
     }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<AppRequestContext>) async throws {
-        guard let userID = await gate.admittedUserID(context.request) else {
+        guard let userID = gate.admittedUser(on: context.requestContext.connection)?.id else {
             try await outbound.close(.policyViolation, reason: "not authenticated")
             return
         }

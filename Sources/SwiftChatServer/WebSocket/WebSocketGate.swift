@@ -13,6 +13,8 @@ struct WebSocketGate: Sendable {
     /// Open sockets per user, and how many one user may have (0: no limit).
     let sockets: SocketCounters
     let maxSocketsPerUser: Int
+    /// Users admitted by the handshake gate, for the upgrade that follows on the same connection.
+    let admissions = AdmittedConnections()
 
     init(auth: AuthService, corsOrigins: [String], allowedHosts: [String], sockets: SocketCounters = SocketCounters(), maxSocketsPerUser: Int = 0) {
         self.auth = auth
@@ -32,11 +34,11 @@ struct WebSocketGate: Sendable {
         await admit(token: request.uri.queryParameters.get("token"), origin: request.headers[.origin])
     }
 
-    /// The user of a handshake already admitted: the token's claim, checked again without a
-    /// database read (the admission just read the user).
-    func admittedUserID(_ request: Request) async -> UserID? {
-        guard let token = request.uri.queryParameters.get("token") else { return nil }
-        return try? await auth.tokens.verify(token, as: .access).userID
+    /// The user the handshake gate admitted on this connection. Every upgrade is a connection's
+    /// first request, which the gate reads: a later one is sent back to reconnect (307 and close,
+    /// by the WebSocket library), so no upgrade passes without the gate's admission.
+    func admittedUser(on connection: ObjectIdentifier) -> User? {
+        admissions.user(of: connection)
     }
 
     func admit(token: String?, origin: String?) async -> Result<User, Refusal> {

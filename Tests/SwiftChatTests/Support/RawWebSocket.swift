@@ -191,6 +191,11 @@ final class RawWebSocket: Sendable {
         let request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
         try await send(bytes: Array(request.utf8))
+        return try await responseHead(within: timeout)
+    }
+
+    /// Reads the head of the next response (bytes after it stay in the inbox).
+    func responseHead(within timeout: Duration = defaultWait) async throws -> HandshakeResponse {
         let (head, end) = await take(within: timeout) { bytes -> String? in
             guard let blank = bytes.firstRange(of: [13, 10, 13, 10]) else { return nil }
             let head = String(decoding: bytes[..<blank.lowerBound], as: UTF8.self)

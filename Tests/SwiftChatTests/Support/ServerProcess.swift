@@ -80,6 +80,23 @@ final class ServerProcess: Sendable {
         }
     }
 
+    /// One web and two ws processes on one database and one Redis channel of their own, started
+    /// together as a deployment would (migrations and seeding must not trip over each other).
+    static func startScaledOut(
+        databaseURL: String, redisURL: String, secret: String, extra: [String: String] = [:], folder: URL
+    ) async throws -> (web: ServerProcess, ws1: ServerProcess, ws2: ServerProcess) {
+        let shared = [
+            "DATABASE_URL": databaseURL, "REDIS_URL": redisURL,
+            "SWIFTCHAT_REDIS_CHANNEL": "swiftchat-test:\(UUID().uuidString)", "SECRET_KEY": secret,
+        ].merging(extra) { $1 }
+        let servers = try await startTogether([
+            ("web", shared.merging(["SWIFTCHAT_ROLE": "web"]) { $1 }),
+            ("ws1", shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }),
+            ("ws2", shared.merging(["SWIFTCHAT_ROLE": "ws"]) { $1 }),
+        ], folder: folder)
+        return (servers[0], servers[1], servers[2])
+    }
+
     var client: RemoteClient { RemoteClient(port: port) }
 
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
@@ -128,4 +145,14 @@ func runSwiftChat(_ arguments: [String], environment: [String: String], folder: 
     }
     let status = await process.stop()
     return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+}
+
+extension ServerProcess {
+    /// SIGKILL, as a crash ends a process: no shutdown code runs, open connections are torn
+    /// down by the kernel. Waits for the exit and returns its status (128 + 9).
+    @discardableResult
+    func kill() async -> Int32 {
+        process.signal(SIGKILL)
+        return await process.waitForExit()
+    }
 }

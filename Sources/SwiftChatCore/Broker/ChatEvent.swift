@@ -1,0 +1,20 @@
+/// A change a user is told about over the notification socket. Typed, so that richer streams
+/// (message content, groups, presence) can be added without touching the publishers.
+public enum ChatEvent: Sendable, Equatable {
+    /// An interest was created, accepted or deleted.
+    case interestChanged(InterestID)
+    /// A chat message was posted on an interest.
+    case chatMessagePosted(interest: InterestID, message: ChatMessageID)
+    /// The event logs of the topics' users grew: a wake-up for their `chat_stream` sockets,
+    /// which read the events themselves from the store (nothing is lost with a wake-up).
+    case eventLogAppended
+
+    /// The original's notification text for this event (nil: not a v1 notification).
+    public var notificationText: String? {
+        switch self {
+        case .interestChanged: "UPDATE_INTEREST"
+        case .chatMessagePosted: "UPDATE_CHAT"
+        case .eventLogAppended: nil
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import SwiftChatCore
+
+/// The services the routes and the socket use, built once from the settings and the backends.
+struct AppServices: Sendable {
+    let store: any ChatStore
+    let broker: any Broker
+    let api: APIContext
+    let conversations: ConversationService
+    let eventLog: EventLogService
+    let gate: WebSocketGate
+    let socketCounters: SocketCounters
+
+    init(settings: Settings, store: any ChatStore, broker: any Broker, auth: AuthService, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.broker = broker
+        let throttles = WriteThrottles(
+            messagesPerMinute: settings.messageRatePerUser, interestChangesPerMinute: settings.interestRatePerUser, now: now)
+        api = APIContext(
+            auth: auth, users: UserService(store: store, broker: broker),
+            interests: InterestService(store: store, broker: broker, maxMessageLength: settings.maxMessageLength, now: now),
+            maxBodySize: settings.maxBodySize, throttles: throttles,
+            search: SearchLimits(maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength),
+            trustedProxies: settings.trustProxy ? settings.trustedProxies : [], trustProxy: settings.trustProxy)
+        eventLog = EventLogService(
+            store: store, retention: .init(age: settings.eventRetention, count: settings.eventRetentionCount), now: now)
+        conversations = ConversationService(
+            store: store, broker: broker,
+            limits: .init(maxGroupMembers: settings.groupMaxMembers, maxMessageLength: settings.maxMessageLength), now: now)
+        socketCounters = SocketCounters()
+        gate = WebSocketGate(
+            auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts, sockets: socketCounters,
+            maxSocketsPerUser: settings.webSocketMaxSocketsPerUser)
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SwiftChatCore
+
+/// Now and then deletes expired OTP codes (phones that never come back leave no rows) and
+/// aged-out rate limit entries.
+struct HousekeepingService: Service {
+    let store: any ChatStore
+    let auth: AuthService
+    let throttles: WriteThrottles
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
+            } catch {
+                return
+            }
+            auth.purgeRateLimits()
+            throttles.purge()
+            do {
+                _ = try await store.purgeExpiredOTPs(before: now())
+            } catch {
+                logger.warning("purging expired OTP codes failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

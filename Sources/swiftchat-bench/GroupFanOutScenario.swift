@@ -1,0 +1,57 @@
+/// Group fan-out (v2): groups of members, every member with a socket subscribed to
+/// `chat_stream`; posts into the groups at rising rates, each of which must reach every
+/// member's socket (the sender's too) as `message.created`, exactly once and in seq order.
+enum GroupFanOutScenario {
+    static let name = "group fan-out"
+
+    static func run(_ context: ScenarioContext, accounts: [Account]) async throws -> [Measurement] {
+        let sizes = context.sizes
+        let sockets = sizes.groupCount * sizes.groupMembers
+        let shape = "\(sizes.groupCount) groups × \(sizes.groupMembers) members"
+        guard sockets <= socketCeiling() else {
+            return [Measurement(
+                scenario: name, parameters: shape, metrics: [], lost: 0,
+                note: "skipped: RLIMIT_NOFILE allows \(socketCeiling() + 512) descriptors per process on this machine")]
+        }
+        let members = Array(accounts.prefix(sockets))
+        let groups = try await BenchGroups.create(context.client, accounts: members, size: sizes.groupMembers)
+        // Subscribed after the groups exist, from now on: the sockets see only the posts.
+        let fleet = ChatStreamFleet(accounts: members)
+        let connected = try await fleet.openSubscribed(baseURL: context.server.baseURL, scenario: name)
+        var rows: [Measurement] = []
+        var nextPost = 0
+        var counted = (duplicates: 0, skipped: 0)
+        for rate in sizes.groupRates {
+            let total = Int(Double(rate) * sizes.groupSeconds)
+            let ledger = PostLedger(groups: groups.count)
+            let first = nextPost
+            nextPost += total
+            let deliveredBefore = fleet.deliveries.value
+            let start = monotonicNanos()
+            let failedPosts = try await OpenLoopWriter(rate: rate, count: total).run { index in
+                groups.request(post: first + index, client: context.client, ledger: ledger)
+            }
+            let postsEnd = monotonicNanos()
+            // Bounded drain: whatever has not arrived by then counts as lost.
+            _ = await ChatStreamFleet.wait(seconds: 10) { fleet.deliveries.value - deliveredBefore >= ledger.deliveriesOwed.value }
+            let end = monotonicNanos()
+            let delivered = fleet.deliveries.value - deliveredBefore
+            let missing = fleet.missing { ledger.answered(in: groups.group(ofMember: $0)) }
+            let duplicates = fleet.duplicates - counted.duplicates
+            let skipped = fleet.skipped - counted.skipped
+            counted = (fleet.duplicates, fleet.skipped)
+            let postSeconds = Double(postsEnd - start) / 1e9
+            let elapsed = Double(end - start) / 1e9
+            rows.append(Measurement(
+                scenario: name, parameters: "\(shape), \(connected) sockets, \(rate) posts/s",
+                metrics: [("posts", Double(total)), ("failed_posts", Double(failedPosts)),
+                          ("posts_per_s", Double(ledger.count) / postSeconds), ("deliveries", Double(delivered)),
+                          ("deliveries_per_s", Double(delivered) / elapsed)] + percentiles(fleet.takeLatencies())
+                    + [("missing", Double(missing)), ("duplicates", Double(duplicates)), ("gaps", Double(skipped))],
+                lost: missing + failedPosts + duplicates + skipped, note: ledger.failureNote))
+            context.log("group fan-out \(rate) posts/s: \(delivered) deliveries, \(Int(Double(delivered) / elapsed))/s, missing \(missing)")
+        }
+        await fleet.closeAll()
+        return rows
+    }
+}
