@@ -26,7 +26,9 @@ for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
         continue
     if m := re.search(r"Test (.+) started\.$", line.rstrip()):
         started.append(m.group(1))
-    elif m := re.search(r"Test (.+?) (?:with \d+ test cases? )?(?:passed|failed|skipped)", line):
+    elif m := re.search(r"Test (.+?) (?:with \d+ test cases? )?(?:passed|failed) after ", line):
+        ended.add(m.group(1))
+    elif m := re.search(r"Test (.+) skipped", line):
         ended.add(m.group(1))
 unfinished = [name for name in started if name not in ended and name != "run"]
 print(f"tests started and not finished ({len(unfinished)}):")

@@ -102,30 +102,21 @@ public final class PostgresStore: ChatStore {
         }
     }
 
-    /// A statement waits for its answer without regard to cancellation. When the operation ran
-    /// out of time (a silent server), closing the connection ends the wait at once (the pool
-    /// replaces it). Any other cancellation (a socket that closed while its read ran) lets the
-    /// statement finish, so the connection goes back to the pool whole: connections closed while
-    /// leased were seen to leave the pool unable to lend again.
+    /// A statement waits for its answer without regard to cancellation. When the operation runs
+    /// out of time (a silent server, a lock never released), closing the connection ends the wait
+    /// at once (the pool replaces it). Any other cancellation (a socket that closed while its read
+    /// ran) lets the statement finish, so the connection goes back to the pool whole: connections
+    /// closed while leased were seen to leave the pool unable to lend again.
     private static func closingOnExpiry<T: Sendable>(
-        _ connection: PostgresConnection, _ expired: Expiry, _ body: () async throws -> T
+        _ connection: PostgresConnection, _ expiry: OperationExpiry, _ body: () async throws -> T
     ) async throws -> T {
-        try await withTaskCancellationHandler(operation: body) {
-            if expired.hasPassed { (connection.close as () -> Void)() }
-        }
-    }
-
-    /// Set by the timeout of `withinTimeout` before it cancels the operation.
-    final class Expiry: Sendable {
-        private let passed = Mutex(false)
-        var hasPassed: Bool { passed.withLock { $0 } }
-        func pass() { passed.withLock { $0 = true } }
+        try await expiry.holding(connection, body)
     }
 
     /// Runs `operation`, or throws `StoreError.unavailable` once `operationTimeout` has passed
     /// (cancelling it: a waiting lease is withdrawn, a running query abandoned). Errors come
     /// out as `StoreError`s where the services have an answer for them.
-    private func withinTimeout<T: Sendable>(_ operation: @escaping @Sendable (Expiry) async throws -> T) async throws -> T {
+    private func withinTimeout<T: Sendable>(_ operation: @escaping @Sendable (OperationExpiry) async throws -> T) async throws -> T {
         do {
             return try await race(operation)
         } catch {
@@ -133,18 +124,32 @@ public final class PostgresStore: ChatStore {
         }
     }
 
-    private func race<T: Sendable>(_ operation: @escaping @Sendable (Expiry) async throws -> T) async throws -> T {
-        let expiry = Expiry()
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await operation(expiry) }
-            group.addTask { [operationTimeout] in
-                try await Task.sleep(for: operationTimeout)
-                expiry.pass()
-                throw StoreError.unavailable
+    /// The operation's outcome, or `StoreError.unavailable` at its deadline, whichever comes
+    /// first. Unstructured on purpose: a task group would wait for a stuck operation to end, and
+    /// a caller cancelled before the deadline (its socket closed) would cancel the deadline too.
+    /// At the deadline the operation is cancelled and its connections closed, so it ends soon
+    /// after on its own.
+    private func race<T: Sendable>(_ operation: @escaping @Sendable (OperationExpiry) async throws -> T) async throws -> T {
+        let expiry = OperationExpiry()
+        let outcome = FirstOutcome<T>()
+        let work = Task {
+            do {
+                outcome.deliver(.success(try await operation(expiry)))
+            } catch {
+                outcome.deliver(.failure(error))
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw StoreError.unavailable }
-            return first
+        }
+        let deadline = Task { [operationTimeout] in
+            guard (try? await Task.sleep(for: operationTimeout)) != nil else { return }
+            expiry.pass()
+            work.cancel()
+            outcome.deliver(.failure(StoreError.unavailable))
+        }
+        defer { deadline.cancel() }
+        return try await withTaskCancellationHandler {
+            try await outcome.value
+        } onCancel: {
+            work.cancel()
         }
     }
 

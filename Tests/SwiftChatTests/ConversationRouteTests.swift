@@ -35,6 +35,47 @@ struct ConversationRouteTests {
         }
     }
 
+    /// v2 bodies are JSON objects decoded into plain types: each refusal names its field, nothing
+    /// is changed by a refused body, and a nesting bomb is a 400, not a crash.
+    @Test("v2 bodies: JSON only; a missing, null or mistyped field is a 400 naming it; nesting is bounded")
+    func bodiesAreCheckedAndRefusedByField() async throws {
+        try await withApp { client, _ in
+            let cast = try await client.cast()
+            let group = try await client.createGroup("Trip", by: cast.alice, members: [cast.rahul])
+            let messages = "/api/v2/conversations/\(group)/messages/"
+            let refusals: [(String, String, String)] = [
+                (messages, #"{}"#, fieldError("text", "This field is required.")),
+                (messages, #"{"text": null}"#, fieldError("text", "This field may not be null.")),
+                (messages, #"{"text": 5}"#, fieldError("text", "Not a valid string.")),
+                (messages, #"{"text": "hi", "client_id": 7}"#, fieldError("client_id", "Not a valid string.")),
+                (messages, #"{"text": "a\u0000b"}"#, fieldError("text", "Null characters are not allowed.")),
+                (messages, #"["text"]"#, #"{"non_field_errors":["Expected a JSON object."]}"#),
+                ("/api/v2/conversations/", #"{"title": "x", "members": "all"}"#, fieldError("members", "Expected a list.")),
+                ("/api/v2/conversations/", #"{"title": "x", "members": [1, "2"]}"#, fieldError("members", "A valid integer is required.")),
+                ("/api/v2/conversations/\(group)/members/", #"{"user": \#(cast.maria.id), "role": "boss"}"#,
+                 fieldError("role", "\"boss\" is not a valid choice.")),
+            ]
+            for (path, body, expected) in refusals {
+                let reply = try await client.call(.post, path, json: body, token: cast.alice.access)
+                #expect(reply.status == .badRequest && reply.text == expected, "\(body): \(reply.text)")
+            }
+            let broken = try await client.call(.post, messages, json: #"{"text": "#, token: cast.alice.access)
+            #expect(broken.status == .badRequest && broken.text.contains("JSON parse error"), "\(broken.text)")
+            let bomb = try await client.call(.post, messages, json: String(repeating: "[", count: 70_000), token: cast.alice.access)
+            #expect(bomb.status == .badRequest, "\(bomb.status)")
+            let form = try await client.call(
+                .post, messages, json: "text=hi", token: cast.alice.access, headers: [.contentType: "application/x-www-form-urlencoded"])
+            #expect(form.status == .unsupportedMediaType, "\(form.text)")
+            // Nothing reached the group.
+            let history = try await client.call(.get, messages, token: cast.alice.access)
+            #expect(history.text.hasPrefix(#"{"results":[]"#), "\(history.text)")
+            // An empty body names what is missing; a valid one after all that still works.
+            let empty = try await client.call(.patch, "/api/v2/conversations/\(group)/", token: cast.alice.access)
+            #expect(empty.status == .badRequest && empty.text == fieldError("title", "This field is required."))
+            _ = try await client.postV2("still fine", in: group, by: cast.rahul)
+        }
+    }
+
     @Test("a group: the creator owns it; members, roles and rights as v2-api.md says")
     func groupRolesAndRights() async throws {
         try await withApp { client, _ in

@@ -34,4 +34,42 @@ struct PostgresPoolTests {
             await store.close()
         }
     }
+
+    /// A caller cancelled while its statement waits on a lock (its socket closed) still gets an
+    /// answer by the operation's deadline: before, the deadline was cancelled with the caller and
+    /// the call waited for the lock forever. Afterwards the pool lends both connections again.
+    @Test("a cancelled call stuck on a lock ends at its deadline, and the pool serves afterwards",
+          .enabled(if: TestBackends.stores.contains(.postgres)))
+    func aCancelledCallStuckOnALockEndsAtItsDeadline() async throws {
+        try await withStorePlace(.postgres) { place in
+            let url = try PostgresURL(try #require(place.databaseURL))
+            let store = PostgresStore(url: url, maximumConnections: 2, operationTimeout: .seconds(2), logger: testLogger)
+            try await bounded(60) { try await store.migrate() }
+            let user = try await store.createUser(NewUser(phoneNumber: freshPhone(2)), at: Date())
+            // Another session takes the table and keeps it.
+            let holder = PostgresStore(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
+            let locked = Task {
+                try await holder.transaction { connection, logger in
+                    try await connection.run("LOCK TABLE users IN ACCESS EXCLUSIVE MODE", logger: logger)
+                    try await Task.sleep(for: .seconds(8))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let call = Task { try await store.user(id: user.id) }
+            try await Task.sleep(for: .milliseconds(200))
+            call.cancel()
+            let outcome = try await bounded(6) { await call.result }
+            #expect(throws: StoreError.unavailable) { try outcome.get() }
+            // The lock goes; both connections serve again.
+            _ = await locked.result
+            try await bounded(20) {
+                async let first: Void = store.ping()
+                async let second: Void = store.ping()
+                _ = try await (first, second)
+            }
+            #expect(try await store.user(id: user.id)?.id == user.id)
+            await holder.close()
+            await store.close()
+        }
+    }
 }

@@ -37,10 +37,7 @@ struct ConversationController {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
-        var form = try await api.form(request)
-        let (title, members) = try form.validated(
-            form.requiredString("title", maxLength: conversations.limits.maxTitleLength),
-            form.primaryKeyList("members", maxCount: conversations.limits.maxGroupMembers))
+        let (title, members) = try await body(GroupCreateBody.self, of: request).validated(maxMembers: conversations.limits.maxGroupMembers)
         let group = try await conversations.createGroup(title: title, members: members, by: caller)
         return .json(V2Representation.conversation(group), status: .created)
     }
@@ -53,8 +50,7 @@ struct ConversationController {
     @Sendable func rename(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
-        var form = try await api.form(request)
-        let title = try form.validated(form.requiredString("title", maxLength: conversations.limits.maxTitleLength))
+        let title = try await body(GroupRenameBody.self, of: request).validated()
         return .json(V2Representation.conversation(try await conversations.rename(id, title: title, by: caller)))
     }
 
@@ -67,9 +63,7 @@ struct ConversationController {
     @Sendable func addMember(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
-        var form = try await api.form(request)
-        let user = try form.validated(form.primaryKey("user"))
-        let role = form.contains("role") ? try form.validated(form.choice("role", as: MemberRole.self)) : .member
+        let (user, role) = try await body(MemberAddBody.self, of: request).validated()
         let member = try await conversations.addMember(user, role: role, to: id, by: caller)
         return .json(V2Representation.member(member), status: .created)
     }
@@ -78,8 +72,7 @@ struct ConversationController {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
         let user = try userID(context)
-        var form = try await api.form(request)
-        let role = try form.validated(form.choice("role", as: MemberRole.self))
+        let role = try await body(RoleChangeBody.self, of: request).validated()
         return .json(V2Representation.member(try await conversations.changeRole(of: user, to: role, in: id, by: caller)))
     }
 
@@ -111,16 +104,16 @@ struct ConversationController {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
         try api.throttles.chatMessage(by: caller.id)
-        var form = try await api.form(request)
-        let text = try form.validated(form.exactText("text"))
-        let clientIDField = form.string("client_id", required: false, allowNull: true, maxLength: conversations.limits.maxClientIDLength)
-        try form.validate()
-        let clientID = clientIDField ?? nil
+        let (text, clientID) = try await body(MessagePostBody.self, of: request).validated()
         let outcome = try await conversations.post(text, clientID: clientID, in: id, by: caller)
         switch outcome {
         case .created(let message): return .json(V2Representation.message(message), status: .created)
         case .existing(let message): return .json(V2Representation.message(message))
         }
+    }
+
+    private func body<Body: Decodable>(_ type: Body.Type, of request: Request) async throws -> Body {
+        try await V2Body.decode(type, from: request, maxSize: api.maxBodySize)
     }
 
     private func conversationID(_ context: AppRequestContext) throws -> ConversationID {
@@ -129,26 +122,5 @@ struct ConversationController {
 
     private func userID(_ context: AppRequestContext) throws -> UserID {
         try pathID(context, "user_id", notAnInt: "user_id must be an integer")
-    }
-}
-
-/// Query parameters of the v2 routes: a bad value is a 400 naming the parameter, never ignored.
-enum V2Query {
-    static func limit(_ text: String?, default value: Int, max: Int) throws -> Int {
-        guard let text else { return value }
-        guard let limit = Int(text), (1...max).contains(limit) else { throw APIError.field("limit", "A whole number from 1 to \(max).") }
-        return limit
-    }
-
-    static func id(_ text: String?, name: String) throws -> Int64? {
-        guard let text else { return nil }
-        guard let id = Int64(text), id >= 0 else { throw APIError.field(name, "A message id (a whole number).") }
-        return id
-    }
-
-    static func sequence(_ text: String?, name: String) throws -> Int64? {
-        guard let text else { return nil }
-        guard let seq = Int64(text), seq >= 0 else { throw APIError.field(name, "A seq (a whole number, 0 or more).") }
-        return seq
     }
 }

@@ -228,45 +228,6 @@ struct FormFields {
         return nil
     }
 
-    /// A list of ids (v2 group members), at most `maxCount`.
-    mutating func primaryKeyList(_ name: String, maxCount: Int) -> [Int64]? {
-        guard let value = values[name] else { return [] }
-        guard case .array(let items) = value else {
-            fail(name, "Expected a list of user ids.")
-            return nil
-        }
-        guard items.count <= maxCount else {
-            fail(name, "At most \(maxCount) ids.")
-            return nil
-        }
-        var ids: [Int64] = []
-        for item in items {
-            guard case .int(let id) = item else {
-                fail(name, "Expected a list of user ids.")
-                return nil
-            }
-            ids.append(id)
-        }
-        return ids
-    }
-
-    /// Text kept exactly as sent (v2 messages): JSON strings only, no NUL. Blank and length
-    /// are the service's checks, on the trimmed text.
-    mutating func exactText(_ name: String) -> String? {
-        switch values[name] {
-        case nil:
-            fail(name, ErrorText.required)
-        case .string(let text)?:
-            if !text.utf8.contains(0) { return text }
-            fail(name, ErrorText.nullCharacters)
-        case .null?:
-            fail(name, ErrorText.notNull)
-        default:
-            fail(name, ErrorText.notAString)
-        }
-        return nil
-    }
-
     /// DRF `EmailField` with `allow_null` and `allow_blank` (the user model's email).
     mutating func email(_ name: String) -> String?? {
         guard let value = string(name, required: false, allowBlank: true, allowNull: true, maxLength: 254) else { return nil }
