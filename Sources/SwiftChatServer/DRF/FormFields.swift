@@ -14,15 +14,9 @@ struct FormFields {
     }
 
     static func decode(_ request: Request, maxSize: Int) async throws -> FormFields {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: maxSize)
-        } catch {
-            throw APIError.payloadTooLarge("Request body is larger than \(maxSize) bytes.")
-        }
-        let bytes = Data(buffer.readableBytesView)
+        let bytes = try await BoundedBody.bytes(of: request, maxSize: maxSize)
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return FormFields([:]) }
+        if BoundedBody.isBlank(bytes) { return FormFields([:]) }
         if contentType.hasPrefix("application/x-www-form-urlencoded") {
             return FormFields(formValues(String(decoding: bytes, as: UTF8.self)))
         }

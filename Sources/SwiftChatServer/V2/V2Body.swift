@@ -11,15 +11,9 @@ enum V2Body {
         guard contentType.isEmpty || contentType.hasPrefix("application/json") || contentType.contains("+json") else {
             throw APIError.unsupportedMediaType(contentType.split(separator: ";").first.map(String.init) ?? contentType)
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: maxSize)
-        } catch {
-            throw APIError.payloadTooLarge("Request body is larger than \(maxSize) bytes.")
-        }
-        var bytes = Data(buffer.readableBytesView)
+        var bytes = try await BoundedBody.bytes(of: request, maxSize: maxSize)
         // An empty body is an empty object: its required fields are then named as missing.
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { bytes = Data("{}".utf8) }
+        if BoundedBody.isBlank(bytes) { bytes = Data("{}".utf8) }
         do {
             // Foundation's decoder bounds nesting itself (512 levels), without recursing on the stack.
             return try JSONDecoder().decode(Body.self, from: bytes)
