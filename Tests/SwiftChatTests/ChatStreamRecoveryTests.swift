@@ -220,8 +220,10 @@ struct ChatStreamRecoveryTests {
                     coordination.update { $0.finalSeqs = logs.compactMapValues { $0.last?.seq } }
                     let records = await following
 
-                    #expect(posts.filter { $0.status != 201 || $0.attempts != 1 }.isEmpty,
-                            "every post answered 201 at once: \(posts.filter { $0.status != 201 || $0.attempts != 1 }.prefix(3))")
+                    // A post may need a retry on a loaded machine (a 503 while the database is busy);
+                    // its client_id makes the retry safe, and `expectPostsStoredOnce` checks it.
+                    #expect(posts.filter { $0.status == nil }.isEmpty, "every post is answered 2xx: \(posts.filter { $0.status == nil }.prefix(3))")
+                    #expect(posts.filter { $0.status == 200 && $0.attempts == 1 }.isEmpty, "200 only for a retry whose first attempt was stored")
                     #expect(coordination.current.clientsPastEarlyDrops == clients, "posting lasted until every client had moved")
                     Self.expectPostsStoredOnce(posts, histories: histories)
                     let unmoved = records.filter { $0.value.moves < earlyDrops }.map { "client \($0.key): ports \($0.value.ports)" }

@@ -42,9 +42,9 @@ final class ChatStream: EventSink {
     /// way (a publication Redis did not take) then delays delivery this long, never forever.
     static let sweepInterval: Duration = .seconds(10)
 
-    /// Wakes the stream every `sweepInterval` until cancelled (a stream not yet subscribed
-    /// ignores it).
-    func sweep() async {
+    /// Wakes the stream every `sweepInterval` until cancelled. Started by the first subscribe,
+    /// so a socket that never subscribes (v1 only) keeps no timer.
+    private func sweep() async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: Self.sweepInterval) } catch { return }
             wake()
@@ -58,7 +58,11 @@ final class ChatStream: EventSink {
     func run(user: UserID, events: EventLogService, fanout: LocalFanout, write: @Sendable (String) async throws -> Void) async throws {
         var position: Int64?
         var subscribed = false
-        defer { if subscribed { fanout.unsubscribe(self, from: .eventLog(user)) } }
+        var sweeper: Task<Void, Never>?
+        defer {
+            sweeper?.cancel()
+            if subscribed { fanout.unsubscribe(self, from: .eventLog(user)) }
+        }
         for await signal in incoming {
             switch signal {
             case .subscribe(let since):
@@ -66,6 +70,7 @@ final class ChatStream: EventSink {
                     // Listen before reading, so that nothing committed after the read goes unheard.
                     fanout.subscribe(self, to: .eventLog(user))
                     subscribed = true
+                    sweeper = Task { await self.sweep() }  // cancelled when run ends
                 }
                 let epoch = try await events.epoch()
                 let start: Int64

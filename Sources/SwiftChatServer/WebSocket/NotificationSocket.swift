@@ -104,10 +104,6 @@ struct NotificationSocketHandler: Sendable {
                 for await text in frames { try await outbound.write(.text(text)) }
                 return nil
             }
-            group.addTask {
-                await chatStream.sweep()
-                return nil
-            }
             group.addTask { [events, fanout] in
                 // Written directly, not queued: a replay waits for the client instead of overflowing.
                 do {

@@ -39,7 +39,9 @@ struct StorePlace: Sendable {
     /// A new, migrated store on this place's data.
     func open() async throws -> any ChatStore {
         let store: any ChatStore = if let databaseURL {
-            PostgresStore(url: try PostgresURL(databaseURL), maximumConnections: 4, logger: testLogger)
+            // A deadline well beyond the default: on a loaded machine a conformance test's
+            // statements wait their turn for seconds, which is slowness, not an outage.
+            PostgresStore(url: try PostgresURL(databaseURL), maximumConnections: 4, operationTimeout: .seconds(60), logger: testLogger)
         } else {
             try SQLiteStore(path: sqlitePath)
         }
