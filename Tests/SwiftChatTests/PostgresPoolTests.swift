@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SwiftChatCore
 @testable import SwiftChatPostgres
@@ -48,15 +49,29 @@ struct PostgresPoolTests {
             let user = try await store.createUser(NewUser(phoneNumber: freshPhone(2)), at: Date())
             // Another session takes the table and keeps it.
             let holder = PostgresStore(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
+            let holderPID = Mutex<Int32?>(nil)
             let locked = Task {
                 try await holder.transaction { connection, logger in
                     try await connection.run("LOCK TABLE users IN ACCESS EXCLUSIVE MODE", logger: logger)
-                    try await Task.sleep(for: .seconds(8))
+                    let pid = try await connection.first("SELECT pg_backend_pid()", logger: logger) { try $0.next(Int32.self) }
+                    holderPID.withLock { $0 = pid }
+                    try await Task.sleep(for: .seconds(10))
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            try #require(await eventually(within: .seconds(20)) { holderPID.withLock { $0 } != nil }, "the lock was never taken")
+            let pid = try #require(holderPID.withLock { $0 })
             let call = Task { try await store.user(id: user.id) }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancelled only once its statement waits on the lock (seen from a third session).
+            let observer = PostgresStore(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
+            let waiting = await eventually(within: .seconds(20)) {
+                let blocked = try? await observer.pooled { connection, logger in
+                    try await connection.first(
+                        "SELECT count(*) FROM pg_stat_activity WHERE \(pid) = ANY(pg_blocking_pids(pid))", logger: logger
+                    ) { try $0.next(Int64.self) }
+                }
+                return (blocked ?? nil ?? 0) > 0
+            }
+            try #require(waiting, "the call never waited on the lock")
             call.cancel()
             let outcome = try await bounded(6) { await call.result }
             #expect(throws: StoreError.unavailable) { try outcome.get() }
@@ -68,6 +83,7 @@ struct PostgresPoolTests {
                 _ = try await (first, second)
             }
             #expect(try await store.user(id: user.id)?.id == user.id)
+            await observer.close()
             await holder.close()
             await store.close()
         }
