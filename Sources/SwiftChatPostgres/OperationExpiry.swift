@@ -16,28 +16,25 @@ final class OperationExpiry: Sendable {
 
     var hasPassed: Bool { state.withLock { $0.passed } }
 
-    /// Closes every connection still held.
+    /// Closes every connection still held. Inside the lock (closing only starts it), so that a
+    /// body returning at this moment cannot hand its connection back to the pool first.
     func pass() {
-        let held = state.withLock { state -> [PostgresConnection] in
+        state.withLock { state in
             state.passed = true
-            defer { state.held = [:] }
-            return Array(state.held.values)
+            for connection in state.held.values { (connection.close as () -> Void)() }
+            state.held = [:]
         }
-        for connection in held { (connection.close as () -> Void)() }
     }
 
-    /// Runs `body` with `connection` held: closed if the time passes before `body` returns (or
-    /// at once, if it has passed already).
+    /// Runs `body` with `connection` held: closed if the time passes before `body` returns.
     func holding<T: Sendable>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
         let key = ObjectIdentifier(connection)
         let passed = state.withLock { state -> Bool in
             if !state.passed { state.held[key] = connection }
             return state.passed
         }
-        if passed {
-            (connection.close as () -> Void)()
-            throw StoreError.unavailable
-        }
+        // Leased after the deadline: given back unused (a closed one would go back to the pool).
+        if passed { throw StoreError.unavailable }
         defer { _ = state.withLock { $0.held.removeValue(forKey: key) } }
         return try await body()
     }

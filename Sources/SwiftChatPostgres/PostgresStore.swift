@@ -95,9 +95,13 @@ public final class PostgresStore: ChatStore {
 
     /// Runs several statements as one transaction.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        // The whole transaction is held, BEGIN and COMMIT too: a COMMIT that never gets its
+        // answer must be ended by the deadline like any statement.
         try await withinTimeout { [client, logger] expired in
-            try await client.withTransaction(logger: logger) { connection in
-                try await Self.closingOnExpiry(connection, expired) { try await body(connection, logger) }
+            try await client.withConnection { connection in
+                try await Self.closingOnExpiry(connection, expired) {
+                    try await connection.withTransaction(logger: logger) { _ in try await body(connection, logger) }
+                }
             }
         }
     }

@@ -37,6 +37,29 @@ import Testing
         }
     }
 
+    /// The router is looser than the gate about what a path is (`//ws/` routes to the socket):
+    /// a handshake anywhere but /ws is answered by the gate with a JSON 404, even with a valid
+    /// token, so that nothing reaches the socket unadmitted. One at /ws with a query URLComponents
+    /// refuses (a raw `|`) is still admitted by its token.
+    @Test("a handshake off /ws gets a JSON 404 from the gate; odd but valid spellings at /ws are admitted")
+    func handshakesOffTheSocketPathAreRefused() async throws {
+        try await withApp(.live) { client, runtime in
+            let cast = try await client.cast()
+            let port = try client.livePort()
+            for (target, expected) in [("//ws/", 404), ("/ws//", 404), ("/api/core/", 404), ("/ws/", 101)] {
+                let socket = try await RawWebSocket.connect(port: port)
+                let key = Data((0..<16).map { _ in UInt8.random(in: .min ... .max) }).base64EncodedString()
+                let reply = try await socket.handshake(target: "\(target)?x=a|b&token=\(cast.alice.access)", key: key, port: port)
+                #expect(reply.status == expected, "\(target): \(reply.statusLine)")
+                if expected == 404 {
+                    #expect(reply.headers["content-type"]?.hasPrefix("application/json") == true, "\(target): \(reply.headers)")
+                }
+                await socket.close()
+            }
+            #expect(await eventually { runtime.openSockets == 0 })
+        }
+    }
+
     @Test("admitted users are kept per open connection only: closing the sockets forgets them")
     func admissionsEndWithTheirConnections() async throws {
         try await withApp(.live) { client, runtime in

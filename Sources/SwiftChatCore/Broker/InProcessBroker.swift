@@ -17,9 +17,10 @@ public struct InProcessBroker: Broker {
 
     public func start() async {}
 
-    /// Nothing to keep up: waits for the application's shutdown (a service that returned would end it).
-    public func run() async throws {
-        try await gracefulShutdown()
+    /// Nothing to keep up: waits for the application's shutdown (a service that returned would
+    /// end it); cancelled, it returns quietly, as a broker stopping is not a failure.
+    public func run() async {
+        try? await gracefulShutdown()
     }
 
     public func stop() async {}

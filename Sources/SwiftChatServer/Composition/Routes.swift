@@ -52,6 +52,7 @@ func makeWebSocketRouter(
         }
         return .json(.detail(reason), status: .forbidden)
     }
+    // The gate answers every handshake that is not admitted, so this refusal is a safety net.
     webSocketRouter.ws("/ws") { _, context in
         gate.admittedUser(on: context.connection) != nil ? .upgrade([:]) : .dontUpgrade
     } onUpgrade: { inbound, outbound, context in

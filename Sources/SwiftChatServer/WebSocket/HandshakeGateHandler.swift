@@ -76,8 +76,15 @@ final class HandshakeGateHandler: ChannelInboundHandler, RemovableChannelHandler
             answer(context: context, status: "405 Method Not Allowed", detail: "Method \"CONNECT\" not allowed.", closeAfter: .zero)
             return
         }
-        guard head.isWebSocketUpgrade, head.path == "/ws" || head.path == "/ws/" else {
+        guard head.isWebSocketUpgrade else {
             passThrough(context: context)
+            return
+        }
+        // Only /ws takes a WebSocket. Answered here, in JSON: past the gate, a refused upgrade
+        // gets the WebSocket library's empty 400, and other spellings of the path (`//ws/`)
+        // would reach the socket's route unadmitted.
+        guard head.path == "/ws" || head.path == "/ws/" else {
+            answer(context: context, status: "404 Not Found", detail: "Not found.", closeAfter: .seconds(5))
             return
         }
         switch head.handshakeProblem {

@@ -29,10 +29,12 @@ struct RequestHead {
         }
         let requestLine = lines.first?.split(separator: " ") ?? []
         method = requestLine.first.map(String.init) ?? ""
-        let target = requestLine.count >= 2 ? String(requestLine[1]) : ""
-        let components = URLComponents(string: target)
-        path = components?.path ?? target
-        token = components?.queryItems?.first { $0.name == "token" }?.value
+        let target = requestLine.count >= 2 ? requestLine[1] : ""
+        // Split by hand: a target URLComponents refuses (a raw `|` in the query) must still be
+        // recognised as a handshake at /ws.
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        path = parts.first.map(String.init) ?? ""
+        token = parts.count > 1 ? Self.firstValue(of: "token", in: parts[1]) : nil
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -40,7 +42,9 @@ struct RequestHead {
             if headers[name] == nil { headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
         }
         origin = headers["origin"]
-        isWebSocketUpgrade = requestLine.first == "GET" && headers["upgrade"]?.lowercased() == "websocket"
+        // `Upgrade` is a list (`websocket, h2c`): any websocket token makes it a handshake.
+        let upgrades = headers["upgrade"]?.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        isWebSocketUpgrade = requestLine.first == "GET" && upgrades.contains("websocket")
         if headers["sec-websocket-version"] != "13" {
             handshakeProblem = .version
         } else if Data(base64Encoded: headers["sec-websocket-key"] ?? "")?.count != 16 {
@@ -48,5 +52,15 @@ struct RequestHead {
         } else {
             handshakeProblem = nil
         }
+    }
+
+    /// The first value of `name` in a query string, percent-decoded.
+    static func firstValue(of name: String, in query: Substring) -> String? {
+        for item in query.split(separator: "&") {
+            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair[0].removingPercentEncoding == name else { continue }
+            return pair.count > 1 ? String(pair[1]).removingPercentEncoding ?? String(pair[1]) : ""
+        }
+        return nil
     }
 }
