@@ -41,7 +41,7 @@ struct ConversationController {
         let (title, members) = try form.validated(
             form.requiredString("title", maxLength: conversations.limits.maxTitleLength),
             form.primaryKeyList("members", maxCount: conversations.limits.maxGroupMembers))
-        let group = try await conversations.createGroup(title: title, members: members, by: caller)
+        let group = try await conversations.createGroup(title: title, members: members.map(UserID.init(rawValue:)), by: caller)
         return .json(V2Representation.conversation(group), status: .created)
     }
 
@@ -68,7 +68,7 @@ struct ConversationController {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
         var form = try await api.form(request)
-        let user = try form.validated(form.primaryKey("user"))
+        let user = UserID(rawValue: try form.validated(form.primaryKey("user")))
         let role = form.contains("role") ? try form.validated(form.choice("role", as: MemberRole.self)) : .member
         let member = try await conversations.addMember(user, role: role, to: id, by: caller)
         return .json(V2Representation.member(member), status: .created)
@@ -94,8 +94,8 @@ struct ConversationController {
         let id = try conversationID(context)
         let query = request.uri.queryParameters
         let limit = try V2Query.limit(query.get("limit"), default: 50, max: 200)
-        let before = try V2Query.id(query.get("before"), name: "before")
-        let after = try V2Query.id(query.get("after"), name: "after")
+        let before = try V2Query.messageID(query.get("before"), name: "before")
+        let after = try V2Query.messageID(query.get("after"), name: "after")
         let window: MessageWindow
         switch (before, after) {
         case (nil, nil): window = .latest
@@ -124,11 +124,11 @@ struct ConversationController {
     }
 
     private func conversationID(_ context: AppRequestContext) throws -> ConversationID {
-        try pathID(context, "conversation_id", notAnInt: "conversation_id must be an integer")
+        ConversationID(rawValue: try pathID(context, "conversation_id", notAnInt: "conversation_id must be an integer"))
     }
 
     private func userID(_ context: AppRequestContext) throws -> UserID {
-        try pathID(context, "user_id", notAnInt: "user_id must be an integer")
+        UserID(rawValue: try pathID(context, "user_id", notAnInt: "user_id must be an integer"))
     }
 }
 
@@ -140,10 +140,10 @@ enum V2Query {
         return limit
     }
 
-    static func id(_ text: String?, name: String) throws -> Int64? {
+    static func messageID(_ text: String?, name: String) throws -> ChatMessageID? {
         guard let text else { return nil }
         guard let id = Int64(text), id >= 0 else { throw APIError.field(name, "A message id (a whole number).") }
-        return id
+        return ChatMessageID(rawValue: id)
     }
 
     static func sequence(_ text: String?, name: String) throws -> Int64? {
