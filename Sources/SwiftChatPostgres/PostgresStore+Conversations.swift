@@ -13,7 +13,7 @@ extension PostgresStore {
                 WHERE cm.user_id = \(user)
                   AND (\(cursor == nil) OR c.activity_at < \(activity) OR (c.activity_at = \(activity) AND c.id < \(cursor?.id ?? 0)))
                 ORDER BY c.activity_at DESC, c.id DESC LIMIT \(limit + 1)
-                """, logger: logger) { (try $0.next(Int64.self), try $0.next(Timestamp.self)) }
+                """, logger: logger) { (try $0.next(ConversationID.self), try $0.next(Timestamp.self)) }
             let page = rows.prefix(limit)
             var conversations: [Conversation] = []
             for (id, _) in page {
@@ -42,7 +42,7 @@ extension PostgresStore {
                 SELECT DISTINCT other.user_id FROM conversation_members mine
                 JOIN conversation_members other ON other.conversation_id = mine.conversation_id
                 WHERE mine.user_id = \(user) AND other.user_id <> \(user) ORDER BY other.user_id
-                """, logger: $1) { try $0.next(Int64.self) }
+                """, logger: $1) { try $0.next(UserID.self) }
         }
     }
 
@@ -55,7 +55,7 @@ extension PostgresStore {
             let id = try await connection.first("""
                 INSERT INTO conversations (kind, title, created_at, created_by, activity_at)
                 VALUES ('group', \(title), \(Timestamp(date)), \(creator), \(Timestamp(date))) RETURNING id
-                """, logger: logger) { try $0.next(Int64.self) }.orThrow()
+                """, logger: logger) { try $0.next(ConversationID.self) }.orThrow()
             try await Self.insertMember(connection, logger, conversation: id, user: creator, role: .owner, at: date)
             var seen: Set<UserID> = [creator]
             for member in members where seen.insert(member).inserted {
@@ -115,7 +115,7 @@ extension PostgresStore {
             let previousOwners = role == .owner
                 ? try await connection.all("""
                     UPDATE conversation_members SET role = 'admin' WHERE conversation_id = \(id) AND role = 'owner' AND user_id <> \(user) RETURNING user_id
-                    """, logger: logger) { try $0.next(Int64.self) }
+                    """, logger: logger) { try $0.next(UserID.self) }
                 : []
             guard let conversation = try await Self.loadConversation(connection, logger, id: id) else { return nil }
             let everyone = conversation.memberIDs
@@ -159,7 +159,7 @@ extension PostgresStore {
     public func postMessage(in id: ConversationID, by sender: UserID, text: String, clientID: String?, at date: Date) async throws -> PostOutcome {
         try await transaction { connection, logger in
             guard let interest = try await connection.first("SELECT interest_id FROM conversations WHERE id = \(id) FOR UPDATE", logger: logger, {
-                try $0.next(Int64?.self)
+                try $0.next(InterestID?.self)
             }) else { throw StoreError.missingReference }
             if let clientID, let existing = try await connection.first("""
                 SELECT \(unescaped: Self.messageColumns) FROM chat_messages WHERE conversation_id = \(id) AND user_id = \(sender) AND client_id = \(clientID)
@@ -199,7 +199,7 @@ extension PostgresStore {
         let remaining = try await connection.all("""
             SELECT user_id FROM conversation_members WHERE conversation_id = \(id)
             ORDER BY CASE role WHEN 'admin' THEN 0 ELSE 1 END, joined_at, user_id
-            """, logger: logger) { try $0.next(Int64.self) }
+            """, logger: logger) { try $0.next(UserID.self) }
         if remaining.isEmpty {
             try await connection.run("DELETE FROM conversations WHERE id = \(id)", logger: logger)
             try await append(connection, logger, [EventDrafts.conversationDeleted(id, recipients: [user])], at: date)
@@ -231,7 +231,7 @@ extension PostgresStore {
 
     static func memberIDs(_ connection: PostgresConnection, _ logger: Logger, conversation: ConversationID) async throws -> [UserID] {
         try await connection.all("SELECT user_id FROM conversation_members WHERE conversation_id = \(conversation) ORDER BY user_id", logger: logger) {
-            try $0.next(Int64.self)
+            try $0.next(UserID.self)
         }
     }
 
@@ -239,8 +239,8 @@ extension PostgresStore {
         guard let head = try await connection.first("""
             SELECT id, kind, title, interest_id, created_at, created_by, latest_message_id FROM conversations WHERE id = \(id)
             """, logger: logger, {
-                (id: try $0.next(Int64.self), kind: try $0.next(String.self), title: try $0.next(String?.self), interest: try $0.next(Int64?.self),
-                 createdAt: try $0.next(Timestamp.self), createdBy: try $0.next(Int64.self), latest: try $0.next(Int64?.self))
+                (id: try $0.next(ConversationID.self), kind: try $0.next(String.self), title: try $0.next(String?.self), interest: try $0.next(InterestID?.self),
+                 createdAt: try $0.next(Timestamp.self), createdBy: try $0.next(UserID.self), latest: try $0.next(ChatMessageID?.self))
             })
         else { return nil }
         let userColumns = userColumns.split(separator: ",").map { "u." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")

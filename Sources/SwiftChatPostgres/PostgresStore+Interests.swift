@@ -65,7 +65,7 @@ extension PostgresStore {
             let conversation = try await connection.first("""
                 INSERT INTO conversations (kind, interest_id, created_at, created_by, activity_at)
                 VALUES ('direct', \(interest.id), \(Timestamp(date)), \(sender), \(Timestamp(date))) RETURNING id
-                """, logger: logger) { try $0.next(Int64.self) }.orThrow()
+                """, logger: logger) { try $0.next(ConversationID.self) }.orThrow()
             for party in Set(interest.parties).sorted() {
                 try await Self.insertMember(connection, logger, conversation: conversation, user: party, role: .member, at: date)
             }
@@ -95,7 +95,7 @@ extension PostgresStore {
 
     static func deleteInterest(_ connection: PostgresConnection, _ logger: Logger, id: InterestID, at date: Date) async throws -> Interest? {
         let conversation = try await connection.first("SELECT id FROM conversations WHERE interest_id = \(id) FOR UPDATE", logger: logger) {
-            try $0.next(Int64.self)
+            try $0.next(ConversationID.self)
         }
         guard let deleted = try await connection.first(
             "DELETE FROM interests WHERE id = \(id) RETURNING \(unescaped: interestColumns)", logger: logger, { try $0.interest() })
@@ -127,7 +127,7 @@ extension PostgresStore {
     public func createMessage(in interest: InterestID, by user: UserID, text: String, at date: Date) async throws -> ChatMessage {
         try await transaction { connection, logger in
             guard let conversation = try await connection.first("SELECT id FROM conversations WHERE interest_id = \(interest) FOR UPDATE",
-                logger: logger, { try $0.next(Int64.self) })
+                logger: logger, { try $0.next(ConversationID.self) })
             else { throw StoreError.missingReference }
             return try await Self.insertMessage(connection, logger, conversation: conversation, interest: interest, sender: user, text: text,
                 clientID: nil, at: date)

@@ -62,7 +62,7 @@ extension PostgresStore {
                 SELECT cm.conversation_id FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
                 WHERE cm.user_id = \(id) AND c.kind = 'group' ORDER BY cm.conversation_id
                 FOR UPDATE OF c
-                """, logger: logger) { try $0.next(Int64.self) }
+                """, logger: logger) { try $0.next(ConversationID.self) }
             for group in groups { _ = try await Self.removeMember(connection, logger, user: id, conversation: group, at: Date()) }
             let interests = try await connection.all(
                 "SELECT \(unescaped: Self.interestColumns) FROM interests WHERE sent_by_id = \(id) OR sent_to_id = \(id) ORDER BY id", logger: logger

@@ -17,9 +17,9 @@ enum PublicationCodec {
     static func encode(_ publication: Publication) -> [UInt8] {
         let wire: Wire = switch publication.event {
         case .interestChanged(let interest):
-            Wire(v: version, event: "interest", interest: interest, message: nil, topics: publication.topics.map(\.name))
+            Wire(v: version, event: "interest", interest: interest.rawValue, message: nil, topics: publication.topics.map(\.name))
         case .chatMessagePosted(let interest, let message):
-            Wire(v: version, event: "chat", interest: interest, message: message, topics: publication.topics.map(\.name))
+            Wire(v: version, event: "chat", interest: interest.rawValue, message: message.rawValue, topics: publication.topics.map(\.name))
         case .eventLogAppended:
             Wire(v: version, event: "events", interest: nil, message: nil, topics: publication.topics.map(\.name))
         }
@@ -34,10 +34,10 @@ enum PublicationCodec {
         switch (wire.event, wire.message) {
         case ("interest", nil):
             guard let interest = wire.interest else { return nil }
-            event = .interestChanged(interest)
+            event = .interestChanged(InterestID(rawValue: interest))
         case ("chat", let message?):
             guard let interest = wire.interest else { return nil }
-            event = .chatMessagePosted(interest: interest, message: message)
+            event = .chatMessagePosted(interest: InterestID(rawValue: interest), message: ChatMessageID(rawValue: message))
         case ("events", nil): event = .eventLogAppended
         default: return nil
         }

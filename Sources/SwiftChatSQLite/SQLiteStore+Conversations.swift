@@ -54,7 +54,7 @@ extension SQLiteStore {
             let micros = Micros.from(date)
             try db.run(sql: "INSERT INTO conversations (kind, title, created_at, created_by, activity_at) VALUES ('group', ?, ?, ?, ?)",
                 arguments: [title, micros, creator, micros])
-            let id = db.lastInsertedRowID
+            let id: ConversationID = db.lastInsertedID()
             try Self.insertMember(db, conversation: id, user: creator, role: .owner, micros: micros)
             for member in Self.distinct(members) where member != creator {
                 try Self.insertMember(db, conversation: id, user: member, role: .member, micros: micros)
@@ -172,7 +172,7 @@ extension SQLiteStore {
         try db.run(sql: "INSERT INTO chat_messages (conversation_id, interest_id, user_id, message, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [conversation, interest, sender, text, clientID, micros])
         let message = ChatMessage(
-            id: db.lastInsertedRowID, conversationID: conversation, interestID: interest, userID: sender, message: text, clientID: clientID,
+            id: db.lastInsertedID(), conversationID: conversation, interestID: interest, userID: sender, message: text, clientID: clientID,
             createdAt: Micros.date(micros))
         try db.run(sql: "UPDATE conversations SET latest_message_id = ?, activity_at = max(activity_at, ?) WHERE id = ?",
             arguments: [message.id, micros, conversation])

@@ -69,10 +69,10 @@ extension SQLiteStore {
             let micros = Micros.from(date)
             try db.run(sql: "INSERT INTO interests (sent_by_id, sent_to_id, is_accepted, created_at) VALUES (?, ?, 0, ?)",
                 arguments: [sender, recipient, micros])
-            let interest = Interest(id: db.lastInsertedRowID, sentBy: sender, sentTo: recipient, isAccepted: false, createdAt: Micros.date(micros))
+            let interest = Interest(id: db.lastInsertedID(), sentBy: sender, sentTo: recipient, isAccepted: false, createdAt: Micros.date(micros))
             try db.run(sql: "INSERT INTO conversations (kind, interest_id, created_at, created_by, activity_at) VALUES ('direct', ?, ?, ?, ?)",
                 arguments: [interest.id, micros, sender, micros])
-            let conversation = db.lastInsertedRowID
+            let conversation: ConversationID = db.lastInsertedID()
             for party in Self.distinct(interest.parties) {
                 try Self.insertMember(db, conversation: conversation, user: party, role: .member, micros: micros)
             }

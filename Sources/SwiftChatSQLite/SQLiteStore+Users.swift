@@ -41,7 +41,7 @@ extension SQLiteStore {
                     """,
                 arguments: [new.phoneNumber, new.email, new.firstName, new.lastName, new.passwordHash, new.isStaff, new.isSuperuser, Micros.from(date)])
             return User(
-                id: db.lastInsertedRowID, phoneNumber: new.phoneNumber, email: new.email, firstName: new.firstName,
+                id: db.lastInsertedID(), phoneNumber: new.phoneNumber, email: new.email, firstName: new.firstName,
                 lastName: new.lastName, passwordHash: new.passwordHash, isStaff: new.isStaff, isSuperuser: new.isSuperuser,
                 dateJoined: Micros.date(Micros.from(date)))
         }

@@ -64,7 +64,7 @@ final class RecordingSink: EventSink {
         let harness = Harness()
         let sink = RecordingSink()
         harness.fanout.subscribe(sink, to: .user(1))
-        for id in 1...200 { await harness.publish(InterestID(id), to: [.user(1)]) }
+        for id in 1...200 { await harness.publish(InterestID(rawValue: Int64(id)), to: [.user(1)]) }
         #expect(sink.texts == (1...200).map { "interest-\($0)" })
         #expect(harness.counters.delivered == 200)
         #expect(harness.counters.overflowed == 0)
@@ -122,7 +122,7 @@ final class RecordingSink: EventSink {
         let healthy = RecordingSink()
         harness.fanout.subscribe(slow, to: .user(1))
         harness.fanout.subscribe(healthy, to: .user(1))
-        for id in 1...5 { await harness.publish(InterestID(id), to: [.user(1)]) }
+        for id in 1...5 { await harness.publish(InterestID(rawValue: Int64(id)), to: [.user(1)]) }
         #expect(slow.texts == ["interest-1", "interest-2"])
         #expect(healthy.texts.count == 5)
         #expect(harness.counters.overflowed == 3)

@@ -57,20 +57,20 @@ import Testing
             let fetched = try await client.call(.get, Self.messagesPath(interest) + "\(id)/", token: cast.rahul.access)
             #expect(fetched.status == .ok)
             #expect(fetched.text == reply.text)
-            let stored = try #require(try await runtime.store.message(id: id))
-            #expect(stored.interestID == interest && stored.userID == cast.alice.id && stored.message == "Hello Rahul")
+            let stored = try #require(try await runtime.store.message(id: ChatMessageID(rawValue: id)))
+            #expect(stored.interestID?.rawValue == interest && stored.userID.rawValue == cast.alice.id && stored.message == "Hello Rahul")
         }
     }
 
     /// The original lets parties chat before the interest is accepted (kept as is).
     @Test func chattingOnAPendingInterestIsAllowedForBothParties() async throws {
         try await Self.withPendingInterest { client, cast, interest, runtime in
-            #expect(try await runtime.store.interest(id: interest)?.isAccepted == false)
+            #expect(try await runtime.store.interest(id: InterestID(rawValue: interest))?.isAccepted == false)
             for author in [cast.alice, cast.rahul] {
                 let reply = try await client.call(.post, Self.messagesPath(interest), json: #"{"message": "hi"}"#, token: author.access)
                 #expect(reply.status == .created)
             }
-            #expect(try await runtime.store.messages(in: interest, ordering: .id).count == 2)
+            #expect(try await runtime.store.messages(in: InterestID(rawValue: interest), ordering: .id).count == 2)
         }
     }
 
@@ -85,7 +85,7 @@ import Testing
             let reply = try await client.call(.post, Self.messagesPath(interest), json: body, token: cast.alice.access)
             #expect(reply.status == .badRequest)
             #expect(reply.text == expected)
-            #expect(try await runtime.store.messages(in: interest, ordering: .id).isEmpty)
+            #expect(try await runtime.store.messages(in: InterestID(rawValue: interest), ordering: .id).isEmpty)
         }
     }
 
@@ -112,7 +112,7 @@ import Testing
     ) async throws {
         let body = String(decoding: try JSONSerialization.data(withJSONObject: ["message": text]), as: UTF8.self)
         let reply = try await client.call(.post, messagesPath(interest), json: body, token: cast.alice.access)
-        let stored = try await runtime.store.messages(in: interest, ordering: .id)
+        let stored = try await runtime.store.messages(in: InterestID(rawValue: interest), ordering: .id)
         if fits {
             #expect(reply.status == .created)
             #expect(stored.map(\.message) == [text])
@@ -165,7 +165,7 @@ import Testing
                 #expect(reply.status == .forbidden, "\(method) \(path)")
                 #expect(reply.text == permissionDenied)
             }
-            #expect(try await runtime.store.messages(in: interest, ordering: .id).map(\.id) == [message])
+            #expect(try await runtime.store.messages(in: InterestID(rawValue: interest), ordering: .id).map(\.id.rawValue) == [message])
         }
     }
 }

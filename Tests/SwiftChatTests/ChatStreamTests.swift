@@ -111,7 +111,7 @@ struct ChatStreamTests {
             let socket = try await client.openSocket(token: cast.rahul.access, runtime: runtime)
             try await Self.subscribed(socket, since: nil)
             // Written through the store alone: no publication, as when Redis loses one.
-            _ = try await runtime.store.postMessage(in: group, by: cast.alice.id, text: "unannounced", clientID: nil, at: Date())
+            _ = try await runtime.store.postMessage(in: ConversationID(rawValue: group), by: UserID(rawValue: cast.alice.id), text: "unannounced", clientID: nil, at: Date())
             #expect(await eventually(within: .seconds(30)) { Self.seqs(socket) == [2] })
         }
     }

@@ -108,8 +108,8 @@ import Testing
             #expect(reply.status == .created)
             let id = try leadingID(reply)
             #expect(wireText(reply) == interestWire(id, sentTo: cast.rahul, sentBy: cast.alice, accepted: false))
-            let stored = try #require(try await runtime.store.interest(id: id))
-            #expect(stored.sentBy == cast.alice.id && stored.sentTo == cast.rahul.id && !stored.isAccepted)
+            let stored = try #require(try await runtime.store.interest(id: InterestID(rawValue: id)))
+            #expect(stored.sentBy.rawValue == cast.alice.id && stored.sentTo.rawValue == cast.rahul.id && !stored.isAccepted)
         }
     }
 
@@ -139,11 +139,11 @@ import Testing
             let reply = try await client.call(.delete, "/api/my_app/interests/\(id)/", token: cast.rahul.access)
             #expect(reply.status == .noContent)
             #expect(reply.text.isEmpty)
-            #expect(try await runtime.store.interest(id: id) == nil)
+            #expect(try await runtime.store.interest(id: InterestID(rawValue: id)) == nil)
             for message in messages {
-                #expect(try await runtime.store.message(id: message) == nil)
+                #expect(try await runtime.store.message(id: ChatMessageID(rawValue: message)) == nil)
             }
-            #expect(try await runtime.store.message(id: survivor) != nil)
+            #expect(try await runtime.store.message(id: ChatMessageID(rawValue: survivor)) != nil)
 
             // Gone for both parties: deleting again and reading answer 403, as the original.
             for user in [cast.alice, cast.rahul] {
@@ -164,14 +164,14 @@ import Testing
             let bySender = try await client.call(.post, path, token: cast.alice.access)
             #expect(bySender.status == .forbidden)
             #expect(bySender.text == permissionDenied)
-            #expect(try await runtime.store.interest(id: id)?.isAccepted == false)
+            #expect(try await runtime.store.interest(id: InterestID(rawValue: id))?.isAccepted == false)
 
             for _ in 1...2 {  // accepting an accepted interest answers OK again
                 let byRecipient = try await client.call(.post, path, token: cast.rahul.access)
                 #expect(byRecipient.status == .ok)
                 #expect(byRecipient.text == #""Ok""#)
             }
-            #expect(try await runtime.store.interest(id: id)?.isAccepted == true)
+            #expect(try await runtime.store.interest(id: InterestID(rawValue: id))?.isAccepted == true)
             let accepted = try await client.call(.get, "/api/my_app/interests/?is_accepted=true", token: cast.alice.access)
             #expect(try ids(accepted) == [id])
         }
@@ -185,7 +185,7 @@ import Testing
             let reply = try await client.call(method, "/api/my_app/interests/\(id)/", json: #"{"is_accepted": true}"#, token: cast.rahul.access)
             #expect(reply.status == .methodNotAllowed)
             #expect(reply.text == #"{"detail":"Method \"\#(method.rawValue)\" not allowed."}"#)
-            #expect(try await runtime.store.interest(id: id)?.isAccepted == false)
+            #expect(try await runtime.store.interest(id: InterestID(rawValue: id))?.isAccepted == false)
         }
     }
 
@@ -219,9 +219,9 @@ import Testing
                 #expect(reply.text == permissionDenied)
             }
             // Nothing changed for the parties.
-            let stored = try #require(try await runtime.store.interest(id: id))
+            let stored = try #require(try await runtime.store.interest(id: InterestID(rawValue: id)))
             #expect(!stored.isAccepted)
-            #expect(try await runtime.store.messages(in: id, ordering: .id).count == 1)
+            #expect(try await runtime.store.messages(in: InterestID(rawValue: id), ordering: .id).count == 1)
         }
     }
 
@@ -248,7 +248,7 @@ import Testing
             try await client.acceptInterest(id, by: cast.rahul)
             let again = try await client.call(.post, "/api/my_app/interests/", json: #"{"sent_to": \#(cast.alice.id)}"#, token: cast.rahul.access)
             #expect(again.text == fieldError("sent_to", "Already exist."))
-            #expect(try await runtime.store.interests(involving: cast.alice.id).count == 1)
+            #expect(try await runtime.store.interests(involving: UserID(rawValue: cast.alice.id)).count == 1)
         }
     }
 
@@ -281,7 +281,7 @@ import Testing
             let reply = try await client.call(.post, "/api/my_app/interests/", json: recipient.body(caller: alice), token: alice.access)
             #expect(reply.status == .badRequest)
             #expect(reply.text == recipient.expected)
-            #expect(try await runtime.store.interests(involving: alice.id).isEmpty)
+            #expect(try await runtime.store.interests(involving: UserID(rawValue: alice.id)).isEmpty)
         }
     }
 

@@ -125,7 +125,7 @@ struct JWTTests {
             #expect(Set(reply.dictionary.keys) == ["refresh", "access"])
             let admin = try #require(try await runtime.store.user(phoneNumber: Demo.admin))
             let access = try #require(reply.dictionary["access"] as? String)
-            #expect(JWTText.claims(access)["user_id"] == .int(admin.id))
+            #expect(JWTText.claims(access)["user_id"] == .int(admin.id.rawValue))
             #expect(JWTText.claims(try #require(reply.dictionary["refresh"] as? String))["token_type"] == .string("refresh"))
             #expect(try await client.call(.get, Routes.me, token: access).status == .ok)
         }

@@ -152,7 +152,7 @@ struct RedisOutageTests {
             let cast = try await client.cast()
             let aliceSocket = try await client.openSocket(token: cast.alice.access, runtime: runtime)
             let remoteAlice = RecordingSink()
-            peerFanout.subscribe(remoteAlice, to: .user(cast.alice.id))
+            peerFanout.subscribe(remoteAlice, to: .user(UserID(rawValue: cast.alice.id)))
             let counters = { runtime.broker.subscribers.counters.snapshot }
 
             let stateBefore = await brokerState(client)

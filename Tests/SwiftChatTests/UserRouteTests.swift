@@ -184,7 +184,7 @@ struct UserRouteTests {
             let reply = try await client.call(.delete, Routes.me, token: alice.access)
             #expect(reply.status == .forbidden)
             #expect(reply.json == expectedJSON(Self.permissionDenied))
-            #expect(try await runtime.store.user(id: alice.userID) != nil)
+            #expect(try await runtime.store.user(id: UserID(rawValue: alice.userID)) != nil)
         }
     }
 
@@ -205,10 +205,10 @@ struct UserRouteTests {
         try await withApp { client, runtime in
             let alice = try await client.logIn(Demo.alice)
             let rahul = try #require(try await runtime.store.user(phoneNumber: Demo.rahul))
-            let forbidden = try await client.call(.get, Routes.user(rahul.id), token: alice.access)
+            let forbidden = try await client.call(.get, Routes.user(rahul.id.rawValue), token: alice.access)
             #expect(forbidden.status == .forbidden)
             #expect(forbidden.json == expectedJSON(Self.permissionDenied))
-            let byAdmin = try await client.call(.get, Routes.user(rahul.id), token: try await client.adminAccess())
+            let byAdmin = try await client.call(.get, Routes.user(rahul.id.rawValue), token: try await client.adminAccess())
             #expect(byAdmin.status == .ok)
             #expect(byAdmin.json == expectedJSON(#"{"id": \#(rahul.id), "phone_number": "\#(Demo.rahul)"}"#))
         }
@@ -240,7 +240,7 @@ struct UserRouteTests {
         try await withApp { client, runtime in
             let alice = try await client.logIn(Demo.alice)
             let victim = try #require(try await runtime.store.user(phoneNumber: target))
-            let reply = try await client.call(.delete, Routes.user(victim.id), token: alice.access)
+            let reply = try await client.call(.delete, Routes.user(victim.id.rawValue), token: alice.access)
             #expect(reply.status == .forbidden)
             #expect(reply.json == expectedJSON(Self.permissionDenied))
             #expect(try await runtime.store.user(id: victim.id) != nil)
@@ -252,11 +252,11 @@ struct UserRouteTests {
         try await withApp { client, runtime in
             let admin = try await client.adminAccess()
             let rahul = try #require(try await runtime.store.user(phoneNumber: Demo.rahul))
-            let reply = try await client.call(.delete, Routes.user(rahul.id), token: admin)
+            let reply = try await client.call(.delete, Routes.user(rahul.id.rawValue), token: admin)
             #expect(reply.status == .noContent)
             #expect(reply.text.isEmpty)
             #expect(try await runtime.store.user(id: rahul.id) == nil)
-            #expect(try await client.call(.delete, Routes.user(rahul.id), token: admin).status == .notFound)
+            #expect(try await client.call(.delete, Routes.user(rahul.id.rawValue), token: admin).status == .notFound)
         }
     }
 

@@ -360,7 +360,7 @@ func expectFrames(_ expectations: [(name: String, socket: SocketClient, frames: 
             let slow = try await client.openSocket(token: cast.alice.access, runtime: runtime)
             let publications = 500
             for id in 1...publications {
-                runtime.broker.subscribers.deliver(Publication(event: .interestChanged(InterestID(id)), topics: [.user(cast.alice.id)]))
+                runtime.broker.subscribers.deliver(Publication(event: .interestChanged(InterestID(rawValue: Int64(id))), topics: [.user(UserID(rawValue: cast.alice.id))]))
             }
             #expect(await slow.waitForEnd() == .closed(code: 1013))
             let counters = runtime.broker.subscribers.counters.snapshot

@@ -1,7 +1,5 @@
 import Foundation
 
-public typealias ConversationID = Int64
-
 /// A direct conversation belongs to one interest and holds its two parties; a group is made
 /// by a user and holds up to `SWIFTCHAT_GROUP_MAX_MEMBERS` members.
 public enum ConversationKind: String, Sendable, CaseIterable {
@@ -73,7 +71,7 @@ public struct ConversationCursor: Sendable, Equatable {
 
     public init?(text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let activity = Int64(parts[0]), let id = Int64(parts[1]), id > 0 else { return nil }
+        guard parts.count == 2, let activity = Int64(parts[0]), let id = ConversationID(parts[1]), id.rawValue > 0 else { return nil }
         self.init(activityMicros: activity, id: id)
     }
 }

@@ -1,9 +1,5 @@
 import Foundation
 
-public typealias UserID = Int64
-public typealias InterestID = Int64
-public typealias ChatMessageID = Int64
-
 /// A registered account. `passwordHash` is empty for accounts that can only log in by OTP
 /// (created by OTP login or seeded as demo users), as in the original.
 public struct User: Sendable, Equatable {

@@ -10,16 +10,16 @@ public enum EventDrafts {
     }
 
     public static func conversationDeleted(_ id: ConversationID, recipients: [UserID]) -> EventDraft {
-        EventDraft(type: .conversationDeleted, data: .object([("conversation", .int(id))]), recipients: recipients)
+        EventDraft(type: .conversationDeleted, data: .object([("conversation", .id(id))]), recipients: recipients)
     }
 
     public static func member(_ type: EventType, conversation: ConversationID, user: UserID, role: MemberRole?, recipients: [UserID]) -> EventDraft {
-        var pairs: [(String, JSONValue)] = [("conversation", .int(conversation)), ("user", .int(user))]
+        var pairs: [(String, JSONValue)] = [("conversation", .id(conversation)), ("user", .id(user))]
         if let role { pairs.append(("role", .string(role.rawValue))) }
         return EventDraft(type: type, data: .object(pairs), recipients: recipients)
     }
 
     public static func interestChanged(_ interest: Interest) -> EventDraft {
-        EventDraft(type: .interestChanged, data: .object([("interest", .int(interest.id))]), recipients: Array(Set(interest.parties)).sorted())
+        EventDraft(type: .interestChanged, data: .object([("interest", .id(interest.id))]), recipients: Array(Set(interest.parties)).sorted())
     }
 }

@@ -116,14 +116,15 @@ public struct IDWatermarks: Sendable, Equatable {
 
     /// Per table with an id generator.
     public var byTable: [(table: String, mark: Int64)] {
-        [("users", users), ("interests", interests), ("chat_messages", messages), ("conversations", conversations),
-         ("event_payloads", eventPayloads)]
+        [("users", users.rawValue), ("interests", interests.rawValue), ("chat_messages", messages.rawValue),
+         ("conversations", conversations.rawValue), ("event_payloads", eventPayloads)]
     }
 
     public init(byTable marks: [String: Int64]) {
         self.init(
-            users: marks["users"] ?? 0, interests: marks["interests"] ?? 0, messages: marks["chat_messages"] ?? 0,
-            conversations: marks["conversations"] ?? 0, eventPayloads: marks["event_payloads"] ?? 0)
+            users: UserID(rawValue: marks["users"] ?? 0), interests: InterestID(rawValue: marks["interests"] ?? 0),
+            messages: ChatMessageID(rawValue: marks["chat_messages"] ?? 0), conversations: ConversationID(rawValue: marks["conversations"] ?? 0),
+            eventPayloads: marks["event_payloads"] ?? 0)
     }
 
     /// No generator of `self` would hand out an id `other` already used.

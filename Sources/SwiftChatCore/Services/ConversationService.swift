@@ -46,7 +46,7 @@ public struct ConversationService: Sendable {
             throw APIError.field("members", "A group has at most \(limits.maxGroupMembers) members.")
         }
         for member in members where try await store.user(id: member) == nil {
-            throw APIError.field("members", ErrorText.invalidPK(String(member)))
+            throw APIError.field("members", ErrorText.invalidPK(member.description))
         }
         do {
             let group = try await store.createGroup(title: title, by: caller.id, members: members, at: now())
@@ -80,7 +80,7 @@ public struct ConversationService: Sendable {
         // Only the owner hands out roles above member; there is one owner.
         if role == .owner { throw APIError.field("role", "A group has one owner; change roles to hand it on.") }
         if role == .admin && callerRole != .owner { throw APIError.permissionDenied }
-        guard try await store.user(id: user) != nil else { throw APIError.field("user", ErrorText.invalidPK(String(user))) }
+        guard try await store.user(id: user) != nil else { throw APIError.field("user", ErrorText.invalidPK(user.description)) }
         do {
             guard let member = try await store.addMember(user, to: id, role: role, maxMembers: limits.maxGroupMembers, at: now()) else {
                 throw APIError.notFound
@@ -92,7 +92,7 @@ public struct ConversationService: Sendable {
         } catch StoreError.limitReached {
             throw APIError.field("user", "A group has at most \(limits.maxGroupMembers) members.")
         } catch StoreError.missingReference {
-            throw APIError.field("user", ErrorText.invalidPK(String(user)))
+            throw APIError.field("user", ErrorText.invalidPK(user.description))
         }
     }
 

@@ -80,10 +80,10 @@ public struct DataMover: Sendable {
         }
     }
 
-    private func copy<Row: Sendable>(
-        read: (Int64, Int) async throws -> [Row], write: ([Row]) async throws -> Void, id: KeyPath<Row, Int64>
+    private func copy<Row: Sendable, Entity>(
+        read: (EntityID<Entity>, Int) async throws -> [Row], write: ([Row]) async throws -> Void, id: KeyPath<Row, EntityID<Entity>>
     ) async throws {
-        var last: Int64 = 0
+        var last: EntityID<Entity> = 0
         while true {
             let batch = try await read(last, batchSize)
             guard let tail = batch.last else { return }
@@ -92,10 +92,11 @@ public struct DataMover: Sendable {
         }
     }
 
-    private func compare<Row: Sendable & Equatable>(
-        _ table: String, _ original: (Int64, Int) async throws -> [Row], _ copy: (Int64, Int) async throws -> [Row], id: KeyPath<Row, Int64>
+    private func compare<Row: Sendable & Equatable, Entity>(
+        _ table: String, _ original: (EntityID<Entity>, Int) async throws -> [Row], _ copy: (EntityID<Entity>, Int) async throws -> [Row],
+        id: KeyPath<Row, EntityID<Entity>>
     ) async throws {
-        var last: Int64 = 0
+        var last: EntityID<Entity> = 0
         while true {
             let expected = try await original(last, batchSize)
             let actual = try await copy(last, batchSize)

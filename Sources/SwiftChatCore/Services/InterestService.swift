@@ -36,7 +36,7 @@ public struct InterestService: Sendable {
     public func send(from caller: User, to recipient: UserID) async throws -> Interest {
         guard recipient != caller.id else { throw APIError.field("sent_to", ErrorText.interestToSelf) }
         guard try await store.user(id: recipient) != nil else {
-            throw APIError.field("sent_to", ErrorText.invalidPK(String(recipient)))
+            throw APIError.field("sent_to", ErrorText.invalidPK(recipient.description))
         }
         if try await store.interest(between: caller.id, and: recipient) != nil {
             throw APIError.field("sent_to", ErrorText.interestExists)
@@ -47,7 +47,7 @@ public struct InterestService: Sendable {
         } catch StoreError.conflict {
             throw APIError.field("sent_to", ErrorText.interestExists)
         } catch StoreError.missingReference {
-            throw APIError.field("sent_to", ErrorText.invalidPK(String(recipient)))
+            throw APIError.field("sent_to", ErrorText.invalidPK(recipient.description))
         }
         await notifyParties(of: interest)
         return interest

@@ -31,6 +31,12 @@ public enum JSONValue: Equatable, Sendable {
 
     public static func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 
+    /// An id as the JSON number it is on the wire.
+    public static func id<Entity>(_ id: EntityID<Entity>) -> JSONValue { .int(id.rawValue) }
+
+    /// An optional id: its number, or `null`.
+    public static func id<Entity>(_ id: EntityID<Entity>?) -> JSONValue { id.map { .int($0.rawValue) } ?? .null }
+
     /// How separators are written: DRF's renderer is compact; Python's `json.dumps` (which the
     /// original's WebSocket consumer uses) puts a space after `,` and `:`.
     public enum Style: Sendable {

@@ -3,14 +3,14 @@ public enum V2Representation {
     /// `{id, phone_number, email, first_name, last_name}`, as v1 shows a user.
     public static func baseUser(_ user: User) -> JSONValue {
         .object([
-            ("id", .int(user.id)), ("phone_number", .string(user.phoneNumber)), ("email", .string(user.email)),
+            ("id", .id(user.id)), ("phone_number", .string(user.phoneNumber)), ("email", .string(user.email)),
             ("first_name", .string(user.firstName)), ("last_name", .string(user.lastName)),
         ])
     }
 
     public static func message(_ message: ChatMessage) -> JSONValue {
         .object([
-            ("id", .int(message.id)), ("conversation", .int(message.conversationID)), ("sender", .int(message.userID)),
+            ("id", .id(message.id)), ("conversation", .id(message.conversationID)), ("sender", .id(message.userID)),
             ("text", .string(message.message)), ("client_id", .string(message.clientID)),
             ("created_at", .string(ISOTimestamp.string(message.createdAt))),
         ])
@@ -25,12 +25,12 @@ public enum V2Representation {
 
     public static func conversation(_ conversation: Conversation) -> JSONValue {
         .object([
-            ("id", .int(conversation.id)), ("kind", .string(conversation.kind.rawValue)), ("title", .string(conversation.title)),
-            ("interest", conversation.interestID.map(JSONValue.int) ?? .null),
-            ("created_at", .string(ISOTimestamp.string(conversation.createdAt))), ("created_by", .int(conversation.createdBy)),
+            ("id", .id(conversation.id)), ("kind", .string(conversation.kind.rawValue)), ("title", .string(conversation.title)),
+            ("interest", .id(conversation.interestID)),
+            ("created_at", .string(ISOTimestamp.string(conversation.createdAt))), ("created_by", .id(conversation.createdBy)),
             ("members", .array(conversation.members.map(member))),
             ("last_message", conversation.lastMessage.map(message) ?? .null),
-            ("latest_message_id", conversation.lastMessage.map { .int($0.id) } ?? .null),
+            ("latest_message_id", .id(conversation.lastMessage?.id)),
         ])
     }
 }

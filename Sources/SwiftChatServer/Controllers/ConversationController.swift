@@ -87,8 +87,8 @@ struct ConversationController {
         let id = try conversationID(context)
         let query = request.uri.queryParameters
         let limit = try V2Query.limit(query.get("limit"), default: 50, max: 200)
-        let before = try V2Query.id(query.get("before"), name: "before")
-        let after = try V2Query.id(query.get("after"), name: "after")
+        let before = try V2Query.messageID(query.get("before"), name: "before")
+        let after = try V2Query.messageID(query.get("after"), name: "after")
         let window: MessageWindow
         switch (before, after) {
         case (nil, nil): window = .latest
@@ -117,10 +117,10 @@ struct ConversationController {
     }
 
     private func conversationID(_ context: AppRequestContext) throws -> ConversationID {
-        try pathID(context, "conversation_id", notAnInt: "conversation_id must be an integer")
+        ConversationID(rawValue: try pathID(context, "conversation_id", notAnInt: "conversation_id must be an integer"))
     }
 
     private func userID(_ context: AppRequestContext) throws -> UserID {
-        try pathID(context, "user_id", notAnInt: "user_id must be an integer")
+        UserID(rawValue: try pathID(context, "user_id", notAnInt: "user_id must be an integer"))
     }
 }

@@ -35,7 +35,7 @@ struct InterestController {
         let caller = try await api.caller(of: request)
         try api.throttles.interestChange(by: caller.id)
         var form = try await api.form(request)
-        let recipient = try form.validated(form.primaryKey("sent_to"))
+        let recipient = UserID(rawValue: try form.validated(form.primaryKey("sent_to")))
         let interest = try await api.interests.send(from: caller, to: recipient)
         return .json(Representation.interest(interest), status: .created)
     }
@@ -82,12 +82,12 @@ struct InterestController {
     @Sendable func retrieveMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let interest = try interestID(context)
-        let messageID = try pathID(context, "message_id", notAnInt: ErrorText.messageIDNotInt)
+        let messageID = ChatMessageID(rawValue: try pathID(context, "message_id", notAnInt: ErrorText.messageIDNotInt))
         return .json(Representation.message(try await api.interests.message(messageID, in: interest, for: caller)))
     }
 
     private func interestID(_ context: AppRequestContext) throws -> InterestID {
-        try pathID(context, "interest_id", notAnInt: ErrorText.interestIDNotInt)
+        InterestID(rawValue: try pathID(context, "interest_id", notAnInt: ErrorText.interestIDNotInt))
     }
 
     /// django-filter's boolean values; anything else leaves the list unfiltered.

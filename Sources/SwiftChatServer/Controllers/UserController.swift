@@ -104,6 +104,6 @@ struct UserController {
     /// A non-numeric id is simply not found, as in Django's lookup.
     private func userID(_ context: AppRequestContext) throws -> UserID {
         guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw APIError.notFound }
-        return id
+        return UserID(rawValue: id)
     }
 }

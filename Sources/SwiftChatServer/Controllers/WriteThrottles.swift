@@ -15,11 +15,11 @@ struct WriteThrottles: Sendable {
     }
 
     func chatMessage(by user: UserID) throws {
-        if let wait = messages.hit(String(user), now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
+        if let wait = messages.hit(user.description, now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
     }
 
     func interestChange(by user: UserID) throws {
-        if let wait = interests.hit(String(user), now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
+        if let wait = interests.hit(user.description, now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
     }
 
     func purge() {

@@ -5,20 +5,20 @@ enum Representation {
     /// djoser `current_user` / registration: `{id, phone_number, email, first_name, last_name}`.
     static func profile(_ user: User) -> JSONValue {
         .object([
-            ("id", .int(user.id)), ("phone_number", .string(user.phoneNumber)), ("email", .string(user.email)),
+            ("id", .id(user.id)), ("phone_number", .string(user.phoneNumber)), ("email", .string(user.email)),
             ("first_name", .string(user.firstName)), ("last_name", .string(user.lastName)),
         ])
     }
 
     /// djoser's default `user` serializer: `{id, phone_number}`.
     static func userSummary(_ user: User) -> JSONValue {
-        .object([("id", .int(user.id)), ("phone_number", .string(user.phoneNumber))])
+        .object([("id", .id(user.id)), ("phone_number", .string(user.phoneNumber))])
     }
 
     /// The other party inside an interest: `{id, email, first_name, last_name, phone_number}`.
     static func party(_ user: User) -> JSONValue {
         .object([
-            ("id", .int(user.id)), ("email", .string(user.email)), ("first_name", .string(user.firstName)),
+            ("id", .id(user.id)), ("email", .string(user.email)), ("first_name", .string(user.firstName)),
             ("last_name", .string(user.lastName)), ("phone_number", .string(user.phoneNumber)),
         ])
     }
@@ -26,7 +26,7 @@ enum Representation {
     /// `{id, sent_to, sent_by, is_accepted, created_at}`.
     static func interest(_ interest: Interest) -> JSONValue {
         .object([
-            ("id", .int(interest.id)), ("sent_to", .int(interest.sentTo)), ("sent_by", .int(interest.sentBy)),
+            ("id", .id(interest.id)), ("sent_to", .id(interest.sentTo)), ("sent_by", .id(interest.sentBy)),
             ("is_accepted", .bool(interest.isAccepted)), ("created_at", .string(ISOTimestamp.string(interest.createdAt))),
         ])
     }
@@ -34,7 +34,7 @@ enum Representation {
     /// The list/retrieve shape `{id, user: {other party}, created_at}` (no `is_accepted`, as the original).
     static func interestView(_ view: InterestView) -> JSONValue {
         .object([
-            ("id", .int(view.interest.id)), ("user", party(view.otherUser)),
+            ("id", .id(view.interest.id)), ("user", party(view.otherUser)),
             ("created_at", .string(ISOTimestamp.string(view.interest.createdAt))),
         ])
     }
@@ -50,7 +50,7 @@ enum Representation {
     /// `{id, user, interest, message, created_at}`; `interest` is an integer on create too (D5).
     static func message(_ message: ChatMessage) -> JSONValue {
         .object([
-            ("id", .int(message.id)), ("user", .int(message.userID)), ("interest", message.interestID.map(JSONValue.int) ?? .null),
+            ("id", .id(message.id)), ("user", .id(message.userID)), ("interest", .id(message.interestID)),
             ("message", .string(message.message)), ("created_at", .string(ISOTimestamp.string(message.createdAt))),
         ])
     }

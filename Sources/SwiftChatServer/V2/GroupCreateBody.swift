@@ -3,7 +3,7 @@ import SwiftChatCore
 /// `POST /api/v2/conversations/`: `{"title", "members"?}`.
 struct GroupCreateBody: Decodable {
     let title: String
-    let members: [Int64]?
+    let members: [UserID]?
 
     /// The members (without the creator, who is added as owner), at most `maxMembers`.
     func validated(maxMembers: Int) throws -> (title: String, members: [UserID]) {

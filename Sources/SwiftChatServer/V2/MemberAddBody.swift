@@ -2,7 +2,7 @@ import SwiftChatCore
 
 /// `POST /api/v2/conversations/{id}/members/`: `{"user", "role"?}` (a member by default).
 struct MemberAddBody: Decodable {
-    let user: Int64
+    let user: UserID
     let role: String?
 
     func validated() throws -> (user: UserID, role: MemberRole) {

@@ -8,10 +8,10 @@ enum V2Query {
         return limit
     }
 
-    static func id(_ text: String?, name: String) throws -> Int64? {
+    static func messageID(_ text: String?, name: String) throws -> ChatMessageID? {
         guard let text else { return nil }
         guard let id = Int64(text), id >= 0 else { throw APIError.field(name, "A message id (a whole number).") }
-        return id
+        return ChatMessageID(rawValue: id)
     }
 
     static func sequence(_ text: String?, name: String) throws -> Int64? {
