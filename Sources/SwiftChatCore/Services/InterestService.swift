@@ -1,17 +1,14 @@
 import Foundation
 
-/// Friend requests ("interests") and the chat messages stored per interest.
+/// Friend requests ("interests"). Their chat messages are `ChatMessageService`'s.
 public struct InterestService: Sendable {
     let store: any ChatStore
     let broker: any Broker
-    /// The longest chat message accepted, in characters.
-    public let maxMessageLength: Int
     let now: @Sendable () -> Date
 
-    public init(store: any ChatStore, broker: any Broker, maxMessageLength: Int, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any ChatStore, broker: any Broker, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.broker = broker
-        self.maxMessageLength = maxMessageLength
         self.now = now
     }
 
@@ -65,40 +62,6 @@ public struct InterestService: Sendable {
         _ = try await interest(id, for: caller)
         guard let deleted = try await store.deleteInterest(id: id, at: now()) else { throw APIError.permissionDenied }
         await notifyParties(of: deleted)
-    }
-
-    public func messages(in id: InterestID, for caller: User, ordering: ListOrdering) async throws -> [ChatMessage] {
-        _ = try await interest(id, for: caller)
-        return try await store.messages(in: id, ordering: ordering)
-    }
-
-    /// A message of the interest; one of another interest, or unknown, answers 403.
-    public func message(_ messageID: ChatMessageID, in id: InterestID, for caller: User) async throws -> ChatMessage {
-        _ = try await interest(id, for: caller)
-        guard let message = try await store.message(id: messageID), message.interestID == id else {
-            throw APIError.permissionDenied
-        }
-        return message
-    }
-
-    /// Posts a message (on a pending interest too, as the original allows) and tells the
-    /// other party.
-    public func post(_ text: String, in id: InterestID, by caller: User) async throws -> ChatMessage {
-        let interest = try await interest(id, for: caller)
-        // DRF trims surrounding whitespace before checking for blank text.
-        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty { throw APIError.field("message", ErrorText.blank) }
-        if text.count > maxMessageLength { throw APIError.field("message", ErrorText.maxLength(maxMessageLength)) }
-        let message: ChatMessage
-        do {
-            message = try await store.createMessage(in: id, by: caller.id, text: text, at: now())
-        } catch StoreError.missingReference {
-            throw APIError.permissionDenied  // the interest was deleted meanwhile
-        }
-        let recipient = interest.otherParty(than: caller.id)
-        await broker.publish(Publication(event: .chatMessagePosted(interest: id, message: message.id), topics: [.user(recipient)]))
-        await broker.publish(.eventLogAppended(for: interest.parties))
-        return message
     }
 
     /// v1's `UPDATE_INTEREST`, and a wake-up for the events the store logged with the change.

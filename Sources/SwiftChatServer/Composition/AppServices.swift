@@ -16,9 +16,12 @@ struct AppServices: Sendable {
         self.broker = broker
         let throttles = WriteThrottles(
             messagesPerMinute: settings.messageRatePerUser, interestChangesPerMinute: settings.interestRatePerUser, now: now)
+        let interests = InterestService(store: store, broker: broker, now: now)
         api = APIContext(
             auth: auth, users: UserService(store: store, broker: broker),
-            interests: InterestService(store: store, broker: broker, maxMessageLength: settings.maxMessageLength, now: now),
+            interests: interests,
+            messages: ChatMessageService(
+                store: store, broker: broker, interests: interests, maxMessageLength: settings.maxMessageLength, now: now),
             maxBodySize: settings.maxBodySize, throttles: throttles,
             search: SearchLimits(maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength),
             trustedProxies: settings.trustProxy ? settings.trustedProxies : [], trustProxy: settings.trustProxy)

@@ -8,6 +8,7 @@ struct APIContext: Sendable {
     let auth: AuthService
     let users: UserService
     let interests: InterestService
+    let messages: ChatMessageService
     let maxBodySize: Int
     let throttles: WriteThrottles
     let search: SearchLimits

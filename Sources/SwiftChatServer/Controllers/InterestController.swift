@@ -63,7 +63,7 @@ struct InterestController {
     @Sendable func listMessages(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let ordering = request.uri.queryParameters.get("ordering").flatMap(Self.ordering) ?? .id
-        let messages = try await api.interests.messages(in: try interestID(context), for: caller, ordering: ordering)
+        let messages = try await api.messages.messages(in: try interestID(context), for: caller, ordering: ordering)
         return .json(.array(messages.map(Representation.message)))
     }
 
@@ -75,7 +75,7 @@ struct InterestController {
         try api.throttles.chatMessage(by: caller.id)
         var form = try await api.form(request)
         let text = try form.validated(form.string("message", allowBlank: true) ?? nil)
-        let message = try await api.interests.post(text, in: interest, by: caller)
+        let message = try await api.messages.post(text, in: interest, by: caller)
         return .json(Representation.message(message), status: .created)
     }
 
@@ -83,7 +83,7 @@ struct InterestController {
         let caller = try await api.caller(of: request)
         let interest = try interestID(context)
         let messageID = ChatMessageID(rawValue: try pathID(context, "message_id", notAnInt: ErrorText.messageIDNotInt))
-        return .json(Representation.message(try await api.interests.message(messageID, in: interest, for: caller)))
+        return .json(Representation.message(try await api.messages.message(messageID, in: interest, for: caller)))
     }
 
     private func interestID(_ context: AppRequestContext) throws -> InterestID {
