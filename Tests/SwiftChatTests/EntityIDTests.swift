@@ -42,7 +42,7 @@ struct EntityIDTests {
         switch backend {
         case .sqlite:
             let queue = try DatabaseQueue()
-            let row = try await queue.read { db in
+            let row = try queue.read { db in
                 try Row.fetchOne(db, sql: "SELECT ? AS id, ? AS none, typeof(?) AS type", arguments: [id, none, id])
             }
             #expect(row?["id"] as UserID? == id)

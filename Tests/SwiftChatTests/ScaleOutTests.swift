@@ -307,7 +307,7 @@ struct PostgresOutageTests {
     }
 
     @Test func aDatabaseThatStopsAnsweringGets503WithinTheTimeoutNotAHang() async throws {
-        let base = try URLComponents(string: try #require(TestBackends.postgresURL, "SWIFTCHAT_TEST_DATABASE_URL"))
+        let base = URLComponents(string: try #require(TestBackends.postgresURL, "SWIFTCHAT_TEST_DATABASE_URL"))
         let proxy = try await PausableProxy.start(to: try #require(base?.host), port: try #require(base?.port))
         var throughProxy = try #require(base)
         throughProxy.port = proxy.port

@@ -107,15 +107,17 @@ public struct Settings: Sendable {
         readEnvFile: Bool = true
     ) throws -> Settings {
         let flagValues = try parseFlags(flags)
-        var sources = SettingSources(flags: flagValues, environment: environment, envFile: [:])
         var envFilePath = ".env"
+        var envFile: [String: String] = [:]
         if readEnvFile {
-            envFilePath = sources.value("SWIFTCHAT_ENV_FILE") ?? ".env"
-            sources.envFile = try DotEnv.read(path: envFilePath)
+            // Where `.env` is may itself come from a flag or the environment.
+            envFilePath = SettingSources(flags: flagValues, environment: environment, envFile: [:]).value("SWIFTCHAT_ENV_FILE") ?? ".env"
+            envFile = try DotEnv.read(path: envFilePath)
         }
+        let sources = SettingSources(flags: flagValues, environment: environment, envFile: envFile)
         var settings = try Settings(sources)
         settings.unknownNameWarnings = StartupChecks.unknownNameWarnings(
-            environment: environment, envFile: sources.envFile, envFilePath: envFilePath)
+            environment: environment, envFile: envFile, envFilePath: envFilePath)
         return settings
     }
 
@@ -280,107 +282,6 @@ public struct Settings: Sendable {
             }
             values[spec.name] = value
             index += 1
-        }
-        return values
-    }
-}
-
-/// Looks a setting up by precedence: flag, environment, `.env`, default.
-struct SettingSources {
-    var flags: [String: String]
-    var environment: [String: String]
-    var envFile: [String: String]
-
-    func value(_ name: String) -> String? {
-        flags[name] ?? environment[name] ?? envFile[name] ?? SettingsTable.spec(named: name)?.defaultValue
-    }
-
-    func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int {
-        let text = value(name) ?? ""
-        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
-            throw ConfigurationError(name, "\"\(text)\" is not a whole number in \(range.lowerBound)...\(range.upperBound)")
-        }
-        return number
-    }
-
-    func bool(_ name: String) throws -> Bool {
-        let text = (value(name) ?? "").lowercased()
-        switch text {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off", "": return false
-        default: throw ConfigurationError(name, "\"\(text)\" is not true or false")
-        }
-    }
-
-    func choice<T: RawRepresentable & CaseIterable>(_ name: String) throws -> T where T.RawValue == String {
-        let text = value(name) ?? ""
-        guard let choice = T(rawValue: text) else {
-            throw ConfigurationError(name, "\"\(text)\" is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return choice
-    }
-
-    /// "90", "90s", "15m", "12h", "20d".
-    func duration(_ name: String, positive: Bool) throws -> TimeInterval {
-        let text = (value(name) ?? "").trimmingCharacters(in: .whitespaces)
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var digits = Substring(text)
-        var unit = 1.0
-        if let last = text.last, let multiplier = units[last] {
-            digits = digits.dropLast()
-            unit = multiplier
-        }
-        // At most ten years: larger values would overflow the integer times they become.
-        guard let amount = Double(digits), amount.isFinite, amount >= 0, !(positive && amount == 0), amount * unit <= 315_576_000 else {
-            throw ConfigurationError(name, "\"\(text)\" is not a duration such as 90s, 15m, 12h or 20d")
-        }
-        return amount * unit
-    }
-
-    func list(_ name: String, separator: Character) -> [String] {
-        (value(name) ?? "").split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
-    func url(_ name: String) throws -> URL? {
-        guard let text = value(name), !text.isEmpty else { return nil }
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw ConfigurationError(name, "\"\(text)\" is not an http(s) URL")
-        }
-        return url
-    }
-}
-
-/// A minimal `.env` reader: `NAME=value` lines, `#` comments, optional `export`, and single or
-/// double quotes around a value.
-enum DotEnv {
-    static func read(path: String) throws -> [String: String] {
-        guard FileManager.default.fileExists(atPath: path) else { return [:] }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationError("SWIFTCHAT_ENV_FILE", "cannot read \(path): \(error.localizedDescription)")
-        }
-        return try parse(text, path: path)
-    }
-
-    static func parse(_ text: String, path: String = ".env") throws -> [String: String] {
-        var values: [String: String] = [:]
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line = String(line.dropFirst("export ".count)) }
-            guard let equals = line.firstIndex(of: "=") else {
-                throw ConfigurationError("SWIFTCHAT_ENV_FILE", "\(path) line \(number + 1) is not NAME=value")
-            }
-            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                value = String(value.dropFirst().dropLast())
-            } else if let hash = value.range(of: " #") {
-                value = value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces)
-            }
-            values[name] = value
         }
         return values
     }
