@@ -9,7 +9,9 @@ import Testing
 /// one starts on the same file. Nothing is lost or repeated either when clients keep moving
 /// between the two ws processes of a scaled-out deployment. At the end, each test compares what
 /// every client holds with the log and the history the server keeps.
-@Suite("chat_stream recovery")
+// One at a time: each runs several server processes and dozens of sockets, and together they
+// starve the timing-sensitive tests running beside them.
+@Suite("chat_stream recovery", .serialized)
 struct ChatStreamRecoveryTests {
     /// One event as a client or the log shows it: its seq, and the message of a `message.created`.
     struct SeenEvent: Equatable, Sendable, CustomStringConvertible {
