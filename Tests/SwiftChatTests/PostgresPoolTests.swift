@@ -47,7 +47,7 @@ struct PostgresPoolTests {
             let store = PostgresStore(url: url, maximumConnections: 2, operationTimeout: .seconds(2), logger: testLogger)
             try await bounded(60) { try await store.migrate() }
             let user = try await store.createUser(NewUser(phoneNumber: freshPhone(2)), at: Date())
-            // Another session takes the table and keeps it.
+            // Another connection takes the table and keeps it.
             let holder = PostgresStore(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
             let holderPID = Mutex<Int32?>(nil)
             let locked = Task {
@@ -61,7 +61,7 @@ struct PostgresPoolTests {
             try #require(await eventually(within: .seconds(20)) { holderPID.withLock { $0 } != nil }, "the lock was never taken")
             let pid = try #require(holderPID.withLock { $0 })
             let call = Task { try await store.user(id: user.id) }
-            // Cancelled only once its statement waits on the lock (seen from a third session).
+            // Cancelled only once its statement waits on the lock (seen from a third connection).
             let observer = PostgresStore(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
             let waiting = await eventually(within: .seconds(20)) {
                 let blocked = try? await observer.pooled { connection, logger in
