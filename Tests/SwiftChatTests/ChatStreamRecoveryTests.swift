@@ -13,6 +13,14 @@ import Testing
 // starve the timing-sensitive tests running beside them.
 @Suite("chat_stream recovery", .serialized)
 struct ChatStreamRecoveryTests {
+    /// The demo users both tests spread their clients over: the cast, Chen and John, and all five.
+    static func fiveUsers(_ api: RemoteClient) async throws -> (cast: Cast, chen: Session, john: Session, all: [Session]) {
+        let cast = try await api.cast()
+        let chen = try await api.session(Demo.chen)
+        let john = try await api.session(Demo.john)
+        return (cast, chen, john, [cast.alice, cast.rahul, cast.maria, chen, john])
+    }
+
     /// One event as a client or the log shows it: its seq, and the message of a `message.created`.
     struct SeenEvent: Equatable, Sendable, CustomStringConvertible {
         let seq: Int64
@@ -99,10 +107,7 @@ struct ChatStreamRecoveryTests {
             var second: ServerProcess?
             do {
                 let api = first.client
-                let cast = try await api.cast()
-                let chen = try await api.session(Demo.chen)
-                let john = try await api.session(Demo.john)
-                let users = [cast.alice, cast.rahul, cast.maria, chen, john]
+                let (cast, chen, john, users) = try await Self.fiveUsers(api)
                 let left = try await api.createGroup("left", by: cast.alice, members: [cast.rahul, cast.maria])
                 let right = try await api.createGroup("right", by: chen, members: [john, cast.alice])
                 let interest = try await api.sendInterest(from: cast.rahul, to: chen)
@@ -189,10 +194,7 @@ struct ChatStreamRecoveryTests {
                 do {
                     let wsPorts = [ws1.port, ws2.port]
                     let api = web.client
-                    let cast = try await api.cast()
-                    let chen = try await api.session(Demo.chen)
-                    let john = try await api.session(Demo.john)
-                    let users = [cast.alice, cast.rahul, cast.maria, chen, john]
+                    let (cast, chen, john, users) = try await Self.fiveUsers(api)
                     let north = try await api.createGroup("north", by: cast.alice, members: [cast.rahul, cast.maria])
                     let south = try await api.createGroup("south", by: cast.maria, members: [chen, john])
                     let members = [north: [cast.alice, cast.rahul, cast.maria], south: [cast.maria, chen, john]]
