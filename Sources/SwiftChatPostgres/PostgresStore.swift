@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import ServiceLifecycle
 import SwiftChatCore
 import Synchronization
 
@@ -14,33 +15,67 @@ public final class PostgresStore: ChatStore {
     /// How long an operation may wait for a connection and its statements before it fails
     /// with `StoreError.unavailable` (the pool would otherwise wait for a lost server forever).
     let operationTimeout: Duration
-    /// The pool works only while `run()` does; the store owns that task so that every command
-    /// (serve, migrate, seed, move-data) gets a working store from `init` alone.
-    private let runner: Task<Void, Never>
+    /// The task running `run()` when the store runs standalone (commands, tests), else nil: in
+    /// the server, the application's service group runs the store.
+    private let standaloneRunner = Mutex<Task<Void, Never>?>(nil)
+    /// The pool's task while `run()` keeps it up; `close()` may end it earlier.
+    private let poolTask = Mutex<Task<Void, Never>?>(nil)
 
+    /// A store whose pool works only while `run()` does: add it to the application's services.
     public init(url: PostgresURL, maximumConnections: Int = 20, operationTimeout: Duration = .seconds(10), logger: Logger) {
         var configuration = url.clientConfiguration()
         configuration.options.maximumConnections = maximumConnections
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.url = url
         self.operationTimeout = operationTimeout
         self.logger = logger
-        runner = Task { await client.run() }
     }
 
-    /// Stops the pool. Bounded: a connection stuck mid-handshake with a silent server must not
-    /// hold up a shutdown, so after a few seconds the pool is left to finish on its own.
+    /// A store that runs its pool in a task of its own until `close()`, for a command or a test
+    /// that has no service group.
+    public static func standalone(
+        url: PostgresURL, maximumConnections: Int = 20, operationTimeout: Duration = .seconds(10), logger: Logger
+    ) -> PostgresStore {
+        let store = PostgresStore(url: url, maximumConnections: maximumConnections, operationTimeout: operationTimeout, logger: logger)
+        store.standaloneRunner.withLock { $0 = Task { await store.run() } }
+        return store
+    }
+
+    /// Runs the pool until the application shuts down gracefully, this task is cancelled or
+    /// `close()` is called.
+    public func run() async {
+        let pool = Task { [client] in await client.run() }
+        poolTask.withLock { $0 = pool }
+        try? await gracefulShutdown()
+        await stopPool()
+    }
+
+    /// Ends the pool, whoever runs the store; queries fail afterwards.
     public func close() async {
-        runner.cancel()
-        let runner = self.runner
-        // Not a task group: it would wait for the pool anyway when leaving its scope.
+        if let runner = standaloneRunner.withLock({ $0.take() }) {
+            runner.cancel()
+            await runner.value
+        }
+        await stopPool()
+    }
+
+    /// Stopping is bounded: a connection stuck mid-handshake with a silent server must not hold
+    /// up a shutdown, so after a few seconds the pool is left to finish on its own.
+    private func stopPool() async {
+        guard let pool = poolTask.withLock({ $0.take() }) else { return }
+        pool.cancel()
+        await Self.awaitBriefly(pool)
+    }
+
+    /// Waits for `task` to end, or five seconds, whichever comes first. Not a task group: it
+    /// would wait for the task anyway when leaving its scope.
+    private static func awaitBriefly(_ task: Task<Void, Never>) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumed = Mutex(false)
             let resumeOnce: @Sendable () -> Void = {
                 if resumed.withLock({ done in defer { done = true }; return !done }) { continuation.resume() }
             }
-            Task { await runner.value; resumeOnce() }
+            Task { await task.value; resumeOnce() }
             Task { try? await Task.sleep(for: .seconds(5)); resumeOnce() }
         }
     }
@@ -60,8 +95,8 @@ public final class PostgresStore: ChatStore {
 
     /// Tries single connections until one succeeds or `timeout` has passed, then throws the
     /// last failure in words (refused, wrong password, no such database…). The pool only logs
-    /// such failures and keeps waiting, so `serve` and `migrate` check here first.
-    public func waitUntilReachable(timeout: Duration) async throws {
+    /// such failures and keeps waiting, so `serve` and the commands check here first.
+    public static func waitUntilReachable(_ url: PostgresURL, timeout: Duration, logger: Logger) async throws {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             do {

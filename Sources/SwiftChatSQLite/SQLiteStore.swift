@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceLifecycle
 import SwiftChatCore
 
 /// The embedded store: one SQLite file in WAL mode, one writer and a pool of readers.
@@ -44,6 +45,12 @@ public final class SQLiteStore: ChatStore {
     /// Applies the migrations up to and including `name` only (upgrade tests).
     func migrate(through name: String) throws {
         try SQLiteSchema.migrator.migrate(pool, upTo: name)
+    }
+
+    /// The file needs nothing kept up: waits for the application's shutdown (a service that
+    /// returned would end it); cancelled, it returns quietly.
+    public func run() async {
+        try? await gracefulShutdown()
     }
 
     public func close() async {

@@ -58,6 +58,29 @@ struct ChatStreamTests {
         return condition()
     }
 
+    @Test("a resumed socket costs the store one read; the epoch is read once per process; the health route counts them")
+    func resumeReadsCounted() async throws {
+        try await withApp(.live) { client, runtime in
+            let cast = try await client.cast()
+            let group = try await client.createGroup("g", by: cast.alice, members: [cast.rahul])
+            try await client.postV2("one", in: group, by: cast.alice)
+            func reads() async throws -> Int64 {
+                let value = try await client.call(.get, "/health/").dictionary["event_log_reads"]
+                return Int64(try #require(value as? Int))
+            }
+            let before = try await reads()
+            var sockets: [SocketClient] = []
+            for _ in 0..<5 {
+                let socket = try await client.openSocket(token: cast.rahul.access, runtime: runtime)
+                try await Self.subscribed(socket, since: 1)
+                sockets.append(socket)
+            }
+            // Five event reads and one epoch read; no wake-up came, as nothing was posted.
+            #expect(try await reads() - before == 6)
+            #expect(sockets.allSatisfy { Self.seqs($0) == [2] })
+        }
+    }
+
     @Test("replay from since, then live: each event once, in seq order; no since means only what comes next")
     func replayThenLive() async throws {
         try await withApp(.live) { client, runtime in
@@ -148,6 +171,28 @@ struct ChatStreamTests {
         }
     }
 
+    @Test("a live socket whose position is pruned while it is behind gets resync_required, not silence")
+    func resyncWhileLive() async throws {
+        let clock = TestClock()
+        try await withApp(.live, clock: clock) { client, runtime in
+            let cast = try await client.cast()
+            let group = try await client.createGroup("g", by: cast.alice, members: [cast.rahul])
+            let socket = try await client.openSocket(token: cast.rahul.access, runtime: runtime)
+            try await Self.subscribed(socket, since: 1)
+            // Written to the store directly: no publication, so the socket does not wake and falls behind.
+            let conversation = ConversationID(rawValue: group)
+            for index in 0..<4 {
+                _ = try await runtime.store.postMessage(
+                    in: conversation, by: UserID(rawValue: cast.alice.id), text: "quiet \(index)", clientID: nil, at: clock.now)
+            }
+            clock.advance(by: 3600)
+            _ = try await EventLogService(store: runtime.store, retention: .init(age: 60, count: 2), now: clock.function).prune()
+            try await client.postV2("loud", in: group, by: cast.alice)
+            #expect(await eventually { Self.streamFrames(socket.texts).contains(.resync(oldestSeq: 4)) }, "\(socket.texts)")
+            #expect(Self.seqs(socket).isEmpty, "nothing after the gap is sent as if it followed")
+        }
+    }
+
     @Test("a subscribe racing with posts: every message exactly once, in order, whatever the interleaving")
     func subscribeRacingWithPosts() async throws {
         try await withApp(.live, environment: ["SWIFTCHAT_MESSAGE_RATE_PER_USER": "0"]) { client, runtime in
@@ -160,7 +205,7 @@ struct ChatStreamTests {
             try await Task.sleep(for: .milliseconds(20))  // lands the subscribe somewhere inside the burst
             Self.subscribe(socket, since: 0)
             try await posting.value
-            #expect(await eventually(within: .seconds(60)) { Self.seqs(socket).count == 61 })
+            #expect(await eventually(within: .seconds(60)) { Self.seqs(socket).count == 61 }, "socket ended: \(String(describing: socket.outcome))")
             _ = await socket.settledTexts()
             #expect(Self.seqs(socket) == Array(1...61))
         }

@@ -51,7 +51,7 @@ struct EntityIDTests {
             #expect(try await queue.read { db in try UserID.fetchOne(db, sql: "SELECT ?", arguments: [id]) } == id)
         case .postgres:
             guard let url = TestBackends.postgresURL else { throw BackendMissing(variable: "SWIFTCHAT_TEST_DATABASE_URL") }
-            let store = PostgresStore(url: try PostgresURL(url), maximumConnections: 1, logger: testLogger)
+            let store = PostgresStore.standalone(url: try PostgresURL(url), maximumConnections: 1, logger: testLogger)
             let ids: [UserID] = [id, 1]
             let query: PostgresQuery = "SELECT \(id), pg_typeof(\(id))::text, \(none)::bigint, \(ids)"
             var rows: [(UserID, String, ChatMessageID?, [UserID])] = []

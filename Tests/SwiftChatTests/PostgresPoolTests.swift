@@ -13,7 +13,7 @@ struct PostgresPoolTests {
     @Test("rounds of cancelled reads leave a two-connection pool serving", .enabled(if: TestBackends.stores.contains(.postgres)))
     func cancelledReadsLeaveThePoolWhole() async throws {
         try await withStorePlace(.postgres) { place in
-            let store = PostgresStore(url: try PostgresURL(try #require(place.databaseURL)), maximumConnections: 2, logger: testLogger)
+            let store = PostgresStore.standalone(url: try PostgresURL(try #require(place.databaseURL)), maximumConnections: 2, logger: testLogger)
             try await bounded(60) { try await store.migrate() }
             let user = try await store.createUser(NewUser(phoneNumber: freshPhone(1)), at: Date())
             var served = 0
@@ -44,11 +44,11 @@ struct PostgresPoolTests {
     func aCancelledCallStuckOnALockEndsAtItsDeadline() async throws {
         try await withStorePlace(.postgres) { place in
             let url = try PostgresURL(try #require(place.databaseURL))
-            let store = PostgresStore(url: url, maximumConnections: 2, operationTimeout: .seconds(2), logger: testLogger)
+            let store = PostgresStore.standalone(url: url, maximumConnections: 2, operationTimeout: .seconds(2), logger: testLogger)
             try await bounded(60) { try await store.migrate() }
             let user = try await store.createUser(NewUser(phoneNumber: freshPhone(2)), at: Date())
             // Another connection takes the table and keeps it.
-            let holder = PostgresStore(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
+            let holder = PostgresStore.standalone(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
             let holderPID = Mutex<Int32?>(nil)
             let locked = Task {
                 try await holder.transaction { connection, logger in
@@ -62,7 +62,7 @@ struct PostgresPoolTests {
             let pid = try #require(holderPID.withLock { $0 })
             let call = Task { try await store.user(id: user.id) }
             // Cancelled only once its statement waits on the lock (seen from a third connection).
-            let observer = PostgresStore(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
+            let observer = PostgresStore.standalone(url: url, maximumConnections: 1, operationTimeout: .seconds(60), logger: testLogger)
             let waiting = await eventually(within: .seconds(20)) {
                 let blocked = try? await observer.pooled { connection, logger in
                     try await connection.first(

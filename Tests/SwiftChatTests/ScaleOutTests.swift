@@ -272,7 +272,7 @@ struct PostgresOutageTests {
         // A role of its own, so that its connections can be cut and refused without touching
         // other tests (superusers ignore connection limits, the test cluster's owner is one).
         let role = "outage_" + UUID().uuidString.prefix(8).lowercased()
-        let admin = PostgresStore(url: try PostgresURL(base), maximumConnections: 1, logger: testLogger)
+        let admin = PostgresStore.standalone(url: try PostgresURL(base), maximumConnections: 1, logger: testLogger)
         @Sendable func sql(_ statement: String) async throws { try await admin.client.query(PostgresQuery(unsafeSQL: statement)) }
         try await sql("CREATE ROLE \(role) LOGIN")
         try await sql("CREATE SCHEMA \(role) AUTHORIZATION \(role)")

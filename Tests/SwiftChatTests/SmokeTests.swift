@@ -7,7 +7,7 @@ import Testing
             let reply = try await client.call(.get, "/health/")
             #expect(reply.status == .ok)
             let broker = TestBackends.appsRunOnProduction ? "connected" : "in-process"
-            #expect(reply.text == #"{"status":"ok","broker":"\#(broker)"}"#)
+            #expect(reply.text == #"{"status":"ok","broker":"\#(broker)","event_log_reads":0}"#)
         }
     }
 

@@ -32,7 +32,7 @@ struct UpgradeTests {
                 }
                 store = sqlite
             case .postgres:
-                let postgres = PostgresStore(url: try PostgresURL(try #require(place.databaseURL)), maximumConnections: 2, logger: testLogger)
+                let postgres = PostgresStore.standalone(url: try PostgresURL(try #require(place.databaseURL)), maximumConnections: 2, logger: testLogger)
                 try await postgres.migrate(through: Self.first)
                 try await postgres.client.withConnection { connection in
                     for statement in [

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 
 /// Errors a store reports that the rules above it turn into answers.
 public enum StoreError: Error, Equatable {
@@ -159,7 +160,12 @@ public struct TableCounts: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Everything the services need from a database.
-public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, StoreTransfer {
+///
+/// Its life is the application's, as the broker's is: `run()` (a Service of the application's
+/// group, started before the server and stopped after it) keeps its connections up while it is
+/// used, and `close()` releases them once the group has stopped. A command or a test without a
+/// group runs a store's connections in a task of its own (`PostgresStore.standalone`).
+public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, StoreTransfer, MarkerStore, Service {
     /// Creates or upgrades the schema. Safe to run from several processes at once.
     func migrate() async throws
     /// Answers only when the database does (the health route).

@@ -22,6 +22,8 @@ public struct EventLogService: Sendable {
     let store: any ChatStore
     public let retention: Retention
     let now: @Sendable () -> Date
+    public let reads = EventLogReadCounter()
+    private let epochCache = EpochCache()
 
     public init(store: any ChatStore, retention: Retention, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
@@ -29,9 +31,15 @@ public struct EventLogService: Sendable {
         self.now = now
     }
 
-    public func epoch() async throws -> String { try await store.epoch() }
+    public func epoch() async throws -> String {
+        try await epochCache.value {
+            reads.add()
+            return try await store.epoch()
+        }
+    }
 
     public func read(of user: UserID, since: Int64, limit: Int) async throws -> Read {
+        reads.add()
         let slice = try await store.events(of: user, after: since, limit: limit)
         // Seqs after `since` must all still be there: the first kept one follows it at once.
         if since < slice.latestSeq && since + 1 < slice.oldestSeq { return .resyncRequired(oldestSeq: slice.oldestSeq) }

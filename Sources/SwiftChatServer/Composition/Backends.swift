@@ -4,24 +4,24 @@ import SwiftChatPostgres
 import SwiftChatRedis
 import SwiftChatSQLite
 
-/// The configured database (PostgreSQL when `DATABASE_URL` is set, else the SQLite file),
-/// migrated (`serve`, `migrate`, `seed` and `move-data` all start here).
+/// The configured database (PostgreSQL when `DATABASE_URL` is set, else the SQLite file), once
+/// it answers. It works while its `run()` does: the server adds it to the application's
+/// services; `standalone` makes it run on its own until `close()` (commands).
+func makeStore(_ settings: Settings, standalone: Bool, logger: Logger) async throws -> any ChatStore {
+    guard let url = settings.databaseURL else { return try SQLiteStore(path: settings.databasePath) }
+    // A server starting with its database (compose, systemd) gets a moment to wait for it.
+    // Single connections, not the pool: the pool only logs such failures and keeps waiting.
+    try await PostgresStore.waitUntilReachable(url, timeout: .seconds(settings.databaseStartupWait), logger: logger)
+    let (connections, timeout) = (settings.databaseConnections, Duration.seconds(settings.databaseTimeout))
+    return standalone
+        ? PostgresStore.standalone(url: url, maximumConnections: connections, operationTimeout: timeout, logger: logger)
+        : PostgresStore(url: url, maximumConnections: connections, operationTimeout: timeout, logger: logger)
+}
+
+/// The configured database, running on its own and migrated: `migrate`, `seed` and
+/// `move-data` start here. `close()` it when done.
 public func openStore(_ settings: Settings, logger: Logger) async throws -> any ChatStore {
-    let store: any ChatStore
-    if let url = settings.databaseURL {
-        let postgres = PostgresStore(
-            url: url, maximumConnections: settings.databaseConnections, operationTimeout: .seconds(settings.databaseTimeout), logger: logger)
-        do {
-            // A server starting with its database (compose, systemd) gets a moment to wait for it.
-            try await postgres.waitUntilReachable(timeout: .seconds(settings.databaseStartupWait))
-        } catch {
-            await postgres.close()
-            throw error
-        }
-        store = postgres
-    } else {
-        store = try SQLiteStore(path: settings.databasePath)
-    }
+    let store = try await makeStore(settings, standalone: true, logger: logger)
     do {
         try await store.migrate()
     } catch {

@@ -9,7 +9,7 @@ func registerHTTPRoutes(on routes: APIRoutes<AppRequestContext>, services: AppSe
     routes.router.add(middleware: AllowedOriginsCORSMiddleware(allowedOrigins: Set(settings.corsAllowedOrigins)))
     routes.router.add(middleware: JSONErrorMiddleware())
     routes.router.add(middleware: RouteTableMiddleware(table: routes.table) { _ = try await api.caller(of: $0) })
-    HealthController(store: services.store, broker: services.broker).register(on: routes)
+    HealthController(store: services.store, broker: services.broker, eventLogReads: services.eventLog.reads).register(on: routes)
     guard settings.role.servesHTTP else { return }
     AuthController(api: api).register(on: routes)
     UserController(api: api).register(on: routes)

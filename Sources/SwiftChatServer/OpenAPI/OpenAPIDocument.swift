@@ -168,6 +168,8 @@ enum OpenAPIDocument {
                 ("status", s.enumeration(["ok", "unavailable"])),
                 // Redis down degrades notifications only, so it does not fail the check.
                 ("broker", s.enumeration(["in-process", "connected", "disconnected"])),
+                // Store reads for chat_stream sockets and GET /api/v2/events/ since this process started.
+                ("event_log_reads", s.integer),
             ])),
         ]
     }

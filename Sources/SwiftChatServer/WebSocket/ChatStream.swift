@@ -83,7 +83,7 @@ final class ChatStream: EventSink {
                 switch try await events.read(of: user, since: start, limit: Self.batch) {
                 case .resyncRequired(let oldest):
                     position = nil
-                    try await write(Self.frame(.object([("type", .string("resync_required")), ("oldest_seq", .int(oldest))])))
+                    try await write(Self.resyncFrame(oldest))
                 case .events(let slice):
                     try await write(Self.frame(.object([
                         ("type", .string("subscribed")), ("epoch", .string(epoch)), ("latest_seq", .int(slice.latestSeq)),
@@ -93,11 +93,14 @@ final class ChatStream: EventSink {
             case .wake:
                 wakePending.store(false, ordering: .releasing)
                 guard let after = position else { continue }
-                guard case .events(let slice) = try await events.read(of: user, since: after, limit: Self.batch) else {
+                switch try await events.read(of: user, since: after, limit: Self.batch) {
+                case .resyncRequired(let oldest):
+                    // Pruned while this socket was behind: said once, then quiet until a new subscribe.
                     position = nil
-                    continue
+                    try await write(Self.resyncFrame(oldest))
+                case .events(let slice):
+                    position = try await send(slice, after: after, user: user, events: events, write: write)
                 }
-                position = try await send(slice, after: after, user: user, events: events, write: write)
             }
         }
     }
@@ -121,6 +124,10 @@ final class ChatStream: EventSink {
 
     static func frame(_ payload: JSONValue) -> String {
         JSONValue.object([("stream", .string(name)), ("payload", payload)]).serialized
+    }
+
+    static func resyncFrame(_ oldestSeq: Int64) -> String {
+        frame(.object([("type", .string("resync_required")), ("oldest_seq", .int(oldestSeq))]))
     }
 
     static func eventFrame(_ event: LoggedEvent) -> String {

@@ -41,7 +41,7 @@ struct StorePlace: Sendable {
         let store: any ChatStore = if let databaseURL {
             // A deadline well beyond the default: on a loaded machine a conformance test's
             // statements wait their turn for seconds, which is slowness, not an outage.
-            PostgresStore(url: try PostgresURL(databaseURL), maximumConnections: 4, operationTimeout: .seconds(60), logger: testLogger)
+            PostgresStore.standalone(url: try PostgresURL(databaseURL), maximumConnections: 4, operationTimeout: .seconds(60), logger: testLogger)
         } else {
             try SQLiteStore(path: sqlitePath)
         }
@@ -65,7 +65,7 @@ func withStorePlace<T>(_ backend: StoreBackend, _ body: (StorePlace) async throw
             await PlaceSlots.shared.acquire()
             defer { Task { await PlaceSlots.shared.release() } }
             let schema = "test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-            let admin = PostgresStore(url: try PostgresURL(text), maximumConnections: 1, logger: testLogger)
+            let admin = PostgresStore.standalone(url: try PostgresURL(text), maximumConnections: 1, logger: testLogger)
             try await bounded(60) { _ = try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)")) }
             let url = text + (text.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
             do {
