@@ -104,7 +104,7 @@ struct Migrate: AsyncParsableCommand {
 struct Seed: AsyncParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: "seed", abstract: "Create the admin and the demo users if missing (also done at every start), then exit.",
+            commandName: "seed", abstract: "Create the admin and the demo users if missing, and the demo content once (also done at every start), then exit.",
             discussion: SettingsHelp.text)
     }
 
@@ -117,7 +117,7 @@ struct Seed: AsyncParsableCommand {
         let outcome = try await seedAccounts(
             store: store, settings: settings, passwords: PasswordHasher(cost: settings.bcryptCost), logger: makeLogger(settings))
         await store.close()
-        print("admin created: \(outcome.adminCreated), demo users created: \(outcome.demoUsersCreated)")
+        print("admin created: \(outcome.adminCreated), demo users created: \(outcome.demoUsersCreated), demo content created: \(outcome.demoContentCreated)")
     }
 }
 

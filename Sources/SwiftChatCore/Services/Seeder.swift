@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 
-/// Creates the admin from the environment and the demo users, idempotently, at every start
-/// and with `swiftchat seed` (the original's `admin_config` command).
+/// Creates the admin from the environment and the demo users (and, in dev mode, their demo
+/// content), idempotently, at every start and with `swiftchat seed` (the original's
+/// `admin_config` command).
 public struct Seeder: Sendable {
     public struct Admin: Sendable {
         public var phone: PhoneNumber
@@ -39,16 +40,22 @@ public struct Seeder: Sendable {
     public struct Outcome: Sendable, Equatable {
         public var adminCreated: Bool
         public var demoUsersCreated: Int
+        public var demoContentCreated: DemoContentSeeder.Outcome = .none
     }
 
+    /// `demoContent` adds `DemoContentSeeder`'s content once the demo users exist; without
+    /// `demoUsers` it does nothing.
     @discardableResult
-    public func seed(admin: Admin?, demoUsers: Bool) async throws -> Outcome {
+    public func seed(admin: Admin?, demoUsers: Bool, demoContent: Bool = false) async throws -> Outcome {
         var outcome = Outcome(adminCreated: false, demoUsersCreated: 0)
         if let admin {
             outcome.adminCreated = try await ensureAdmin(admin)
         }
         if demoUsers {
             outcome.demoUsersCreated = try await ensureDemoUsers()
+            if demoContent {
+                outcome.demoContentCreated = try await DemoContentSeeder(store: store, logger: logger, now: now).seed()
+            }
         }
         return outcome
     }

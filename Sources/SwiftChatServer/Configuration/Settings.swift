@@ -53,6 +53,8 @@ public struct Settings: Sendable {
     public var adminPhone: PhoneNumber?
     public var adminPassword: String?
     public var seedDemoUsers: Bool
+    /// Only with `seedDemoUsers`.
+    public var seedDemoContent: Bool
     public var accessTokenLifetime: TimeInterval
     public var refreshTokenLifetime: TimeInterval
     public var bcryptCost: UInt8
@@ -176,6 +178,7 @@ public struct Settings: Sendable {
             throw ConfigurationError("PROJECT_ADMIN_DEFAULT_SECRET", problem)
         }
         seedDemoUsers = try s.bool("SWIFTCHAT_DEMO_USERS")
+        seedDemoContent = s.value("SWIFTCHAT_DEMO_CONTENT") == nil ? devMode : try s.bool("SWIFTCHAT_DEMO_CONTENT")
         accessTokenLifetime = try s.duration("SWIFTCHAT_ACCESS_TOKEN_LIFETIME", positive: true)
         refreshTokenLifetime = try s.duration("SWIFTCHAT_REFRESH_TOKEN_LIFETIME", positive: true)
         bcryptCost = UInt8(try s.integer("SWIFTCHAT_BCRYPT_COST", in: 4...31))

@@ -37,6 +37,7 @@ enum SettingsTable {
         SettingSpec(name: "PROJECT_ADMIN_DETAIL", defaultValue: nil, help: "Phone number of the admin created at start (dev default +911234567891)."),
         SettingSpec(name: "PROJECT_ADMIN_DEFAULT_SECRET", defaultValue: nil, help: "Password of that admin (dev default @admin)."),
         SettingSpec(name: "SWIFTCHAT_DEMO_USERS", defaultValue: "true", help: "Create the five demo users at start."),
+        SettingSpec(name: "SWIFTCHAT_DEMO_CONTENT", defaultValue: nil, help: "Give the demo users a few accepted interests, a group and short histories, once per database (unset: in dev mode only; needs SWIFTCHAT_DEMO_USERS)."),
         SettingSpec(name: "SWIFTCHAT_ACCESS_TOKEN_LIFETIME", defaultValue: "20d", help: "Access token lifetime (s, m, h or d suffix)."),
         SettingSpec(name: "SWIFTCHAT_REFRESH_TOKEN_LIFETIME", defaultValue: "600d", help: "Refresh token lifetime."),
         SettingSpec(name: "SWIFTCHAT_BCRYPT_COST", defaultValue: "10", help: "bcrypt cost for passwords (4-31)."),

@@ -124,12 +124,13 @@ struct RemoteClient: TestClientProtocol {
     }
 }
 
-/// Starts `swiftchat <arguments>` in dev mode with cheap bcrypt and no `.env` file, plus
-/// `environment`, writing its output to `log`.
+/// Starts `swiftchat <arguments>` in dev mode without the demo content, with cheap bcrypt and no
+/// `.env` file, plus `environment`, writing its output to `log`.
 func launchSwiftChat(_ arguments: [String], environment: [String: String], folder: URL, log: URL) throws -> ChildProcess {
     let executable = try #require(ServerProcess.executable, "the swiftchat binary is not built (swift build)")
     return try ChildProcess(executable.path, arguments, environment: [
         "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "PROJECT_RUNNING_ENV": "dev", "SWIFTCHAT_BCRYPT_COST": "4",
+        "SWIFTCHAT_DEMO_CONTENT": "false",
         "SWIFTCHAT_ENV_FILE": folder.appendingPathComponent("no.env").path,
         // Relative paths (the default database) land in the test's folder, never in the package.
         "DATABASE_NAME": folder.appendingPathComponent("default.sqlite3").path,

@@ -30,13 +30,15 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
     return try await body(folder)
 }
 
-/// Settings for tests: a real SQLite file in `folder`, dev mode, cheap bcrypt, port 0, and no
-/// `.env` file. `environment` overrides any setting by its variable name.
+/// Settings for tests: a real SQLite file in `folder`, dev mode without the demo content (tests
+/// count what they create), cheap bcrypt, port 0, and no `.env` file. `environment` overrides
+/// any setting by its variable name.
 func testSettings(folder: URL, environment: [String: String] = [:]) throws -> Settings {
     var values = [
         "DATABASE_NAME": folder.appendingPathComponent("db/swiftchat.sqlite3").path,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "PROJECT_RUNNING_ENV": "dev",
+        "SWIFTCHAT_DEMO_CONTENT": "false",
         "SWIFTCHAT_BCRYPT_COST": "4",
         "PORT": "0",
         "SWIFTCHAT_WS_PING_INTERVAL": "0",
