@@ -9,10 +9,12 @@ COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product swiftchat \
     && cp "$(swift build -c release --show-bin-path)/swiftchat" /usr/local/bin/swiftchat
 
-# Swagger UI's own files, from a PyPI package that ships swagger-ui-dist (not committed here).
-FROM python:3.12-slim AS swagger-ui
-RUN pip install --no-cache-dir --no-deps --target /opt/sidecar drf-spectacular-sidecar==2026.10.1 \
-    && cp -r /opt/sidecar/drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist /opt/swagger-ui
+# Swagger UI's own files (not committed here), fetched and checked against the pinned hashes by
+# the same script a checkout uses.
+FROM debian:bookworm-slim AS swagger-ui
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl && rm -rf /var/lib/apt/lists/*
+COPY scripts/fetch_swagger_ui.sh /usr/local/bin/fetch_swagger_ui.sh
+RUN fetch_swagger_ui.sh /opt/swagger-ui
 
 # Runtime stage: a slim Debian with SQLite and a non-root user; data lives in a volume.
 FROM debian:bookworm-slim

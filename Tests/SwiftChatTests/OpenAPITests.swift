@@ -112,8 +112,9 @@ import Testing
             for asset in SwaggerController.assets {
                 #expect(page.text.contains("swagger-ui-dist@\(SwaggerController.cdnVersion)/\(asset.file)\" integrity=\"\(asset.integrity)\""))
             }
-            #expect(page.text.contains("url: \"/swagger.json/\""))
-            // Without a local copy there is nothing to serve under /swagger/.
+            #expect(page.text.contains("<script src=\"/swagger/init.js\"></script>"))
+            #expect(try await client.call(.get, "/swagger/init.js").text.contains("url: \"/swagger.json/\""))
+            // Without a local copy, none of Swagger UI's own files is served.
             #expect(try await client.call(.get, "/swagger/swagger-ui.css").status == .notFound)
         }
     }

@@ -39,6 +39,8 @@ import Testing
                 #expect(dom.contains("data-path=\"\(path)\""), "\(path) is not listed")
             }
             #expect(dom.contains("Authorize"))
+            // Once Swagger UI has loaded, init.js hides the explanation of what is missing.
+            #expect(dom.contains("<section id=\"\(SwaggerController.explanationID)\" hidden=\"\">"))
 
             let artifacts = packageRoot.appendingPathComponent(".build/artifacts")
             try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)

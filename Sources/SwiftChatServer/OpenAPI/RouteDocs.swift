@@ -129,6 +129,9 @@ enum Docs {
 }
 
 extension Docs {
+    static let swaggerInit = APIDoc(
+        summary: "The Swagger page's script, which starts Swagger UI", tag: "documentation",
+        replies: [.init(status: 200, description: "JavaScript.", schema: Schema.string, mediaTypes: ["text/javascript"])])
     static let swaggerAsset = APIDoc(
         summary: "Swagger UI's JavaScript and CSS (only with SWIFTCHAT_SWAGGER_UI_DIR)", tag: "documentation",
         pathSchemas: ["asset": Schema.enumeration(SwaggerController.assets.map(\.file))],
