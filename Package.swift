@@ -83,6 +83,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The browser client: its own HTML, CSS and JavaScript, compiled into the binary so that
+        // nothing has to sit beside it.
+        .target(
+            name: "SwiftChatWeb",
+            resources: [.embedInCode("Assets")],
+            swiftSettings: swiftSettings
+        ),
         // HTTP + WebSocket server, configuration and the composition root.
         .target(
             name: "SwiftChatServer",
@@ -91,6 +98,7 @@ let package = Package(
                 "SwiftChatSQLite",
                 "SwiftChatPostgres",
                 "SwiftChatRedis",
+                "SwiftChatWeb",
                 "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

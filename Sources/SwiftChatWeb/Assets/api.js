@@ -1,0 +1,114 @@
+// The REST API, as any client uses it: JSON over fetch with `Authorization: JWT <access>`.
+// A 401 refreshes the access token once (as the original's client does) and retries; a refresh
+// that fails signs the user out.
+
+const SESSION_KEY = "swiftchat.session";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(typeof body?.detail === "string" ? body.detail : `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export const session = {
+  load() {
+    try { return JSON.parse(localStorage.getItem(SESSION_KEY)) ?? null; } catch { return null; }
+  },
+  save(value) { localStorage.setItem(SESSION_KEY, JSON.stringify(value)); },
+  clear() { localStorage.removeItem(SESSION_KEY); },
+};
+
+let refreshing = null;
+
+/** A new access token from the refresh token; one request however many callers wait. */
+export function refreshAccess() {
+  refreshing ??= (async () => {
+    const current = session.load();
+    if (!current?.refresh) throw new ApiError(401, { detail: "Signed out." });
+    const reply = await send("POST", "/api/auth/jwt/refresh/", { refresh: current.refresh }, null);
+    session.save({ ...current, access: reply.access });
+    return reply.access;
+  })().catch((error) => {
+    if (error.status === 401) signOut();
+    throw error;
+  }).finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+export function signOut() {
+  session.clear();
+  window.dispatchEvent(new CustomEvent("swiftchat:signed-out"));
+}
+
+async function send(method, path, body, token) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `JWT ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { detail: "The server cannot be reached. Check your connection." });
+  }
+  const text = await response.text();
+  let parsed = null;
+  if (text) {
+    try { parsed = JSON.parse(text); } catch { parsed = { detail: text.slice(0, 200) }; }
+  }
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed;
+}
+
+/** An authenticated call; refreshes and retries once on 401. */
+export async function call(method, path, body) {
+  const current = session.load();
+  try {
+    return await send(method, path, body, current?.access);
+  } catch (error) {
+    if (error.status !== 401 || !current?.refresh) throw error;
+    return send(method, path, body, await refreshAccess());
+  }
+}
+
+// Sign-in (public routes).
+export const requestCode = (phone) => send("POST", "/api/otp/gen/phone_number/", { phone_number: phone, otp_for: "A" });
+export const verifyCode = (phone, code) => send("POST", "/api/otp/auth/", { phone_number: phone, otp: code });
+
+// v1: the caller, people, interests.
+export const me = () => call("GET", "/api/core/user/me/");
+export const updateMe = (fields) => call("PATCH", "/api/core/user/me/", fields);
+export const people = () => call("GET", "/api/core/user/");
+export const sendInterest = (userId) => call("POST", "/api/my_app/interests/", { sent_to: userId });
+export const acceptInterest = (id) => call("POST", `/api/my_app/interests/${id}/accept_interest/`);
+export const deleteInterest = (id) => call("DELETE", `/api/my_app/interests/${id}/`);
+
+// v2: conversations, members, messages.
+export const conversation = (id) => call("GET", `/api/v2/conversations/${id}/`);
+export const createGroup = (title, members) => call("POST", "/api/v2/conversations/", { title, members });
+export const renameGroup = (id, title) => call("PATCH", `/api/v2/conversations/${id}/`, { title });
+export const addMember = (id, user) => call("POST", `/api/v2/conversations/${id}/members/`, { user });
+export const removeMember = (id, user) => call("DELETE", `/api/v2/conversations/${id}/members/${user}/`);
+export const postMessage = (id, text, clientId) => call("POST", `/api/v2/conversations/${id}/messages/`, { text, client_id: clientId });
+
+export function messages(id, { before, limit = 50 } = {}) {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (before) query.set("before", String(before));
+  return call("GET", `/api/v2/conversations/${id}/messages/?${query}`);
+}
+
+/** Every conversation of the caller, page by page (bounded: a client shows at most 2,000). */
+export async function allConversations() {
+  const results = [];
+  let cursor = null;
+  for (let page = 0; page < 20; page += 1) {
+    const query = new URLSearchParams({ limit: "100" });
+    if (cursor) query.set("cursor", cursor);
+    const reply = await call("GET", `/api/v2/conversations/?${query}`);
+    results.push(...reply.results);
+    cursor = reply.next_cursor;
+    if (!cursor) break;
+  }
+  return results;
+}

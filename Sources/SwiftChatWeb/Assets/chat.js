@@ -1,0 +1,125 @@
+// The open conversation: its history (scroll back a page at a time), what is being sent,
+// and the composer (Enter sends, Shift+Enter starts a new line).
+
+import { $, h, toast } from "./dom.js";
+import { displayName, longTime, shortTime } from "./format.js";
+import * as store from "./state.js";
+import { state } from "./state.js";
+
+let loadingOlder = false;
+
+export function wireChat({ onBack }) {
+  $("chat-back").onclick = onBack;
+  $("load-older").onclick = () => loadOlder();
+  $("message-scroller").addEventListener("scroll", () => {
+    if ($("message-scroller").scrollTop < 60) loadOlder();
+  });
+  const text = $("composer-text");
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  text.addEventListener("input", () => grow(text));
+  $("composer").onsubmit = (event) => {
+    event.preventDefault();
+    const value = text.value;
+    if (!value.trim() || !state.openId) return;
+    text.value = "";
+    grow(text);
+    stickToBottom = true;
+    store.post(state.openId, value);
+  };
+}
+
+function grow(textarea) {
+  textarea.style.height = "auto";
+  textarea.style.height = `${Math.min(textarea.scrollHeight, 200)}px`;
+  textarea.style.overflowY = textarea.scrollHeight > 200 ? "auto" : "hidden";
+}
+
+let stickToBottom = true;
+
+export async function openConversation(id) {
+  state.openId = id;
+  store.markRead(id);
+  document.body.classList.add("chat-open");
+  stickToBottom = true;
+  renderChat();
+  if (!state.messages.get(id)?.loaded) {
+    try {
+      await store.loadLatest(id);
+    } catch (error) {
+      toast(`The messages could not be loaded: ${error.message}`);
+    }
+  }
+  $("composer-text").focus();
+}
+
+export function closeConversation() {
+  state.openId = null;
+  document.body.classList.remove("chat-open");
+  renderChat();
+}
+
+async function loadOlder() {
+  const id = state.openId;
+  const loaded = state.messages.get(id);
+  if (loadingOlder || !loaded?.hasMore) return;
+  loadingOlder = true;
+  const scroller = $("message-scroller");
+  const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+  try {
+    await store.loadOlder(id);
+    // Keep the message the reader was looking at where it was.
+    scroller.scrollTop = scroller.scrollHeight - fromBottom;
+  } catch (error) {
+    toast(`Older messages could not be loaded: ${error.message}`);
+  } finally {
+    loadingOlder = false;
+  }
+}
+
+export function renderChat() {
+  const conversation = state.conversations.get(state.openId);
+  $("chat-placeholder").hidden = Boolean(conversation);
+  $("chat-pane").hidden = !conversation;
+  if (!conversation) {
+    document.body.classList.remove("chat-open");
+    return;
+  }
+  $("chat-title").textContent = store.conversationTitle(conversation);
+  const scroller = $("message-scroller");
+  const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  const loaded = state.messages.get(conversation.id);
+  const names = new Map(conversation.members.map((member) => [member.user.id, displayName(member.user)]));
+  const rows = (loaded?.items ?? []).map((message) => messageRow(message, conversation, names));
+  for (const item of store.pendingOf(conversation.id)) rows.push(pendingRow(conversation.id, item));
+  if (loaded?.loaded && rows.length === 0) rows.push(h("li", { class: "empty" }, "No messages yet. Say hello!"));
+  if (!loaded?.loaded) rows.push(h("li", { class: "empty" }, "Loading…"));
+  $("message-list").replaceChildren(...rows);
+  $("load-older").hidden = !loaded?.hasMore;
+  if (stickToBottom || nearBottom) scroller.scrollTop = scroller.scrollHeight;
+  stickToBottom = false;
+}
+
+function messageRow(message, conversation, names) {
+  const mine = message.sender === state.me?.id;
+  return h("li", { class: `message${mine ? " mine" : ""}`, dataset: { message: message.id } },
+    conversation.kind === "group" && !mine ? h("span", { class: "author" }, names.get(message.sender) ?? "A former member") : null,
+    h("p", { class: "text" }, message.text),
+    h("time", { datetime: message.created_at, title: longTime(message.created_at) }, shortTime(message.created_at)));
+}
+
+function pendingRow(conversationId, item) {
+  const failed = item.status === "failed";
+  return h("li", { class: `message mine pending${failed ? " failed" : ""}`, dataset: { clientId: item.clientId } },
+    h("p", { class: "text" }, item.text),
+    failed
+      ? h("span", { class: "status", role: "alert" }, "Not sent. ",
+        h("button", { type: "button", class: "link", onclick: () => store.retry(conversationId, item.clientId) }, "Retry"),
+        " · ",
+        h("button", { type: "button", class: "link", onclick: () => store.discard(conversationId, item.clientId) }, "Discard"))
+      : h("span", { class: "status" }, "Sending…"));
+}

@@ -1,0 +1,37 @@
+// The caller's profile (names and email; the phone number is fixed) and signing out.
+
+import * as api from "./api.js";
+import { $, showError, toast } from "./dom.js";
+import { errorText } from "./format.js";
+import { changed, state } from "./state.js";
+
+export function wireProfile({ onSignOut }) {
+  $("profile-button").onclick = () => {
+    const me = state.me;
+    if (!me) return;
+    $("profile-phone").textContent = `Phone: ${me.phone_number}`;
+    $("profile-first").value = me.first_name ?? "";
+    $("profile-last").value = me.last_name ?? "";
+    $("profile-email").value = me.email ?? "";
+    showError($("profile-error"), null);
+    $("profile-dialog").showModal();
+  };
+  $("profile-form").onsubmit = async (event) => {
+    event.preventDefault();
+    const email = $("profile-email").value.trim();
+    try {
+      state.me = await api.updateMe({
+        first_name: $("profile-first").value.trim(), last_name: $("profile-last").value.trim(), email: email || null,
+      });
+      $("profile-dialog").close();
+      toast("Profile saved.");
+      changed("conversations");
+    } catch (error) {
+      showError($("profile-error"), errorText(error.body, "The profile could not be saved."));
+    }
+  };
+  $("logout-button").onclick = () => {
+    $("profile-dialog").close();
+    onSignOut();
+  };
+}

@@ -1,0 +1,233 @@
+// What the client knows: the caller, their conversations, the messages loaded per
+// conversation, unread counts and people. Views subscribe and re-render on change.
+
+import * as api from "./api.js";
+import { displayName } from "./format.js";
+
+const listeners = new Set();
+const MAX_MESSAGES_KEPT = 2000;  // per conversation, so a long session's memory stays bounded
+
+export const state = {
+  me: null,
+  conversations: new Map(),
+  /** conversation id → { items: [Message], hasMore, loaded } (ascending ids) */
+  messages: new Map(),
+  /** conversation id → [{ clientId, text, status: "sending" | "failed" }] */
+  pending: new Map(),
+  unread: new Map(),
+  people: [],
+  openId: null,
+  connection: "connecting",
+};
+
+export function onChange(listener) { listeners.add(listener); }
+
+export function changed(what) {
+  for (const listener of listeners) listener(what);
+}
+
+// Read positions survive a reload of the page (they are this browser's, not the server's).
+const readKey = () => `swiftchat.read.${state.me?.id}`;
+function readPositions() {
+  try { return JSON.parse(localStorage.getItem(readKey())) ?? {}; } catch { return {}; }
+}
+export function markRead(conversationId) {
+  const conversation = state.conversations.get(conversationId);
+  const latest = conversation?.latest_message_id;
+  state.unread.delete(conversationId);
+  if (!latest) return;
+  const positions = readPositions();
+  positions[conversationId] = latest;
+  localStorage.setItem(readKey(), JSON.stringify(positions));
+}
+
+export function conversationTitle(conversation) {
+  if (!conversation) return "";
+  if (conversation.kind === "group") return conversation.title || "Untitled group";
+  const other = conversation.members.find((member) => member.user.id !== state.me?.id);
+  return displayName(other?.user ?? conversation.members[0]?.user);
+}
+
+export function sortedConversations() {
+  const activity = (conversation) => conversation.last_message?.created_at ?? conversation.created_at;
+  return [...state.conversations.values()].sort((a, b) => (activity(b) > activity(a) ? 1 : activity(b) < activity(a) ? -1 : b.id - a.id));
+}
+
+/** Everything over REST: after the first subscribe, a resync or a new epoch. */
+export async function reloadAll() {
+  const [me, conversations] = await Promise.all([api.me(), api.allConversations()]);
+  state.me = me;
+  state.conversations = new Map(conversations.map((conversation) => [conversation.id, conversation]));
+  const positions = readPositions();
+  state.unread = new Map();
+  for (const conversation of conversations) {
+    const last = conversation.last_message;
+    if (last && last.sender !== me.id && last.id > (positions[conversation.id] ?? 0) && conversation.id !== state.openId) {
+      state.unread.set(conversation.id, 1);
+    }
+  }
+  // Loaded histories may miss what came while away: reload the open one, forget the rest.
+  state.messages = new Map();
+  if (state.openId && !state.conversations.has(state.openId)) state.openId = null;
+  changed("conversations");
+  if (state.openId) await loadLatest(state.openId);
+  await reloadPeople();
+}
+
+export async function reloadPeople() {
+  state.people = await api.people();
+  changed("people");
+}
+
+export async function loadLatest(conversationId) {
+  const page = await api.messages(conversationId, { limit: 50 });
+  state.messages.set(conversationId, { items: page.results, hasMore: page.has_more, loaded: true });
+  changed("messages");
+}
+
+export async function loadOlder(conversationId) {
+  const loaded = state.messages.get(conversationId);
+  if (!loaded?.items.length || !loaded.hasMore) return;
+  const page = await api.messages(conversationId, { before: loaded.items[0].id, limit: 50 });
+  loaded.items = dedupe([...page.results, ...loaded.items]);
+  loaded.hasMore = page.has_more;
+  changed("older");
+}
+
+function dedupe(items) {
+  const seen = new Set();
+  return items.filter((item) => !seen.has(item.id) && seen.add(item.id)).sort((a, b) => a.id - b.id);
+}
+
+/** Adds a message wherever it shows; true when it is newer than anything known of its conversation. */
+function addMessage(message) {
+  const conversation = state.conversations.get(message.conversation);
+  const isNew = !conversation || conversation.latest_message_id == null || message.id > conversation.latest_message_id;
+  if (conversation) {
+    if (!conversation.last_message || message.id >= conversation.last_message.id) {
+      conversation.last_message = message;
+      conversation.latest_message_id = message.id;
+    }
+  }
+  const loaded = state.messages.get(message.conversation);
+  if (loaded) {
+    if (!loaded.items.some((item) => item.id === message.id)) {
+      loaded.items.push(message);
+      loaded.items.sort((a, b) => a.id - b.id);
+      if (loaded.items.length > MAX_MESSAGES_KEPT) {
+        loaded.items.splice(0, loaded.items.length - MAX_MESSAGES_KEPT);
+        loaded.hasMore = true;
+      }
+    }
+  }
+  if (message.sender === state.me?.id && message.client_id) dropPending(message.conversation, message.client_id);
+  return isNew;
+}
+
+export async function refreshConversation(id) {
+  try {
+    const conversation = await api.conversation(id);
+    state.conversations.set(id, conversation);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    removeConversation(id);  // no longer a member
+  }
+  changed("conversations");
+}
+
+function removeConversation(id) {
+  state.conversations.delete(id);
+  state.messages.delete(id);
+  state.unread.delete(id);
+  if (state.openId === id) state.openId = null;
+}
+
+/** One event of the log (`v2-api.md` §2). */
+export async function applyEvent(event) {
+  const data = event.data ?? {};
+  switch (event.type) {
+    case "message.created": {
+      const message = data.message;
+      if (!state.conversations.has(message.conversation)) await refreshConversation(message.conversation);
+      const isNew = addMessage(message);
+      const visible = state.openId === message.conversation && document.visibilityState === "visible";
+      if (isNew && message.sender !== state.me?.id) {
+        if (visible) markRead(message.conversation);
+        else state.unread.set(message.conversation, (state.unread.get(message.conversation) ?? 0) + 1);
+      }
+      changed("messages");
+      changed("conversations");
+      break;
+    }
+    case "conversation.created":
+    case "conversation.updated":
+      state.conversations.set(data.conversation.id, data.conversation);
+      changed("conversations");
+      break;
+    case "conversation.deleted":
+      removeConversation(data.conversation);
+      changed("conversations");
+      break;
+    case "member.added":
+    case "member.removed":
+    case "member.updated":
+      await refreshConversation(data.conversation);
+      break;
+    case "interest.changed":
+      // An interest made or deleted makes or deletes a direct conversation too.
+      await Promise.all([reloadPeople(), reloadConversations()]);
+      break;
+    default:
+      break;
+  }
+}
+
+async function reloadConversations() {
+  const conversations = await api.allConversations();
+  const ids = new Set(conversations.map((conversation) => conversation.id));
+  for (const id of [...state.conversations.keys()]) if (!ids.has(id)) removeConversation(id);
+  for (const conversation of conversations) state.conversations.set(conversation.id, conversation);
+  changed("conversations");
+}
+
+// Posting: the text stays on screen until the server has it; a retry reuses its client_id,
+// so a post whose answer was lost is never stored twice.
+
+export function pendingOf(conversationId) { return state.pending.get(conversationId) ?? []; }
+
+function dropPending(conversationId, clientId) {
+  const list = pendingOf(conversationId).filter((item) => item.clientId !== clientId);
+  if (list.length) state.pending.set(conversationId, list); else state.pending.delete(conversationId);
+}
+
+/** 128 random bits as hex (crypto.randomUUID needs a secure context; plain http on a LAN is not one). */
+function newClientId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export async function post(conversationId, text, clientId = newClientId()) {
+  const list = pendingOf(conversationId).filter((item) => item.clientId !== clientId);
+  list.push({ clientId, text, status: "sending" });
+  state.pending.set(conversationId, list);
+  changed("messages");
+  try {
+    const message = await api.postMessage(conversationId, text, clientId);
+    addMessage(message);
+    markRead(conversationId);
+  } catch (error) {
+    const item = pendingOf(conversationId).find((entry) => entry.clientId === clientId);
+    if (item) Object.assign(item, { status: "failed", error: error.message });
+  }
+  changed("messages");
+  changed("conversations");
+}
+
+export function retry(conversationId, clientId) {
+  const item = pendingOf(conversationId).find((entry) => entry.clientId === clientId);
+  if (item) post(conversationId, item.text, clientId);
+}
+
+export function discard(conversationId, clientId) {
+  dropPending(conversationId, clientId);
+  changed("messages");
+}

@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""Drives SwiftChat's web client in real Chromium sessions (Selenium + chromedriver) against a
+running dev-mode server, as two demo users, with a third one acting over the REST API.
+
+Alice's browser talks to the server directly; Rahul's goes through a TCP proxy that the script
+can cut, so that his socket drops like a network would. Every step leaves a screenshot in
+--artifacts. Exits non-zero with the failing step's name on the first failure.
+
+    python3 Tests/Browser/web_client_check.py --base http://127.0.0.1:8000 --artifacts out/
+"""
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+ALICE = "+917809772989"
+RAHUL = "+917909772989"
+MARIA = "+918744964282"
+WAIT_SECONDS = 30
+HOSTILE_TEXT = 'Hi <b>Rahul</b> <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+
+
+class Failure(Exception):
+    pass
+
+
+class Proxy:
+    """A TCP relay to the server that can be cut (listener and connections closed) and restored."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.connections = []
+        self.lock = threading.Lock()
+        self.listener = None
+        self.port = 0
+        self.restore()
+
+    def restore(self):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.port = listener.getsockname()[1]
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self):
+        # shutdown first: a bare close would leave the accept blocked in another thread listening.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            for connection in self.connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                connection.close()
+            self.connections.clear()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.connections += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class Api:
+    """The third user, over REST."""
+
+    def __init__(self, base):
+        self.base = base
+        self.token = None
+
+    def call(self, method, path, body=None):
+        request = urllib.request.Request(self.base + path, method=method, data=None if body is None else json.dumps(body).encode())
+        request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"JWT {self.token}")
+        with urllib.request.urlopen(request, timeout=20) as response:
+            text = response.read().decode()
+            return json.loads(text) if text else None
+
+    def log_in(self, phone):
+        code = self.call("POST", "/api/otp/gen/phone_number/", {"phone_number": phone, "otp_for": "A"})["raw_otp"]
+        self.token = self.call("POST", "/api/otp/auth/", {"phone_number": phone, "otp": code})["access_token"]
+        self.me = self.call("GET", "/api/core/user/me/")
+        return self
+
+
+class Session:
+    """One browser: a Chromium window and the steps a person takes in it."""
+
+    def __init__(self, name, base, artifacts, size):
+        self.name, self.base, self.artifacts = name, base, artifacts
+        options = webdriver.ChromeOptions()
+        for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={size[0]},{size[1]}"]:
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        binary = next((path for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(path)), None)
+        if binary:
+            options.binary_location = binary
+        service = webdriver.ChromeService(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+        self.driver = webdriver.Chrome(options=options, service=service)
+        self.driver.set_page_load_timeout(WAIT_SECONDS)
+        self.console = []
+
+    def shot(self, step):
+        self.driver.save_screenshot(os.path.join(self.artifacts, f"{step}-{self.name}.png"))
+
+    def wait(self, what, condition, timeout=WAIT_SECONDS):
+        # The client re-renders lists as events arrive: an element found a moment ago may be gone.
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.2,
+                                 ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(lambda _: condition())
+        except TimeoutException:
+            self.shot("failed")
+            raise Failure(f"{self.name}: timed out waiting for {what}")
+
+    def click(self, what, finder):
+        """Finds and clicks, again if a re-render replaced the element in between."""
+        def attempt():
+            element = finder()
+            if not element:
+                return False
+            element.click()
+            return True
+        self.wait(what, attempt)
+
+    def find(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def all(self, css):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def visible(self, css):
+        elements = self.all(css)
+        return elements[0] if elements and elements[0].is_displayed() else None
+
+    def texts(self, css):
+        return [element.text for element in self.all(css)]
+
+    def log_in(self, phone, step):
+        self.driver.get(self.base + "/")
+        field = self.wait("the phone field", lambda: self.visible("#login-phone"))
+        field.send_keys(phone)
+        self.find("#login-send").click()
+        code = self.wait("the dev-mode code", lambda: self.visible("#dev-code"))
+        if "the server sent the code" not in code.text:
+            raise Failure(f"{self.name}: the dev code note reads {code.text!r}")
+        self.shot(step)
+        self.find("#login-verify").click()
+        self.wait("the conversations pane", lambda: self.visible("#sidebar"))
+        self.wait("the live socket", lambda: self.find("#connection").get_attribute("data-state") == "live")
+
+    def open_people(self):
+        self.find("#people-button").click()
+        self.wait("the people dialog", lambda: self.visible("#people-dialog"))
+
+    def person_button(self, user_id, label):
+        for button in self.all(f'#people-list li[data-user="{user_id}"] button'):
+            if button.text == label:
+                return button
+        return None
+
+    def close_dialog(self, dialog):
+        self.find(f"#{dialog} [data-close]").click()
+
+    def conversation_button(self, title):
+        for button in self.all("#conversation-list button.conversation"):
+            if button.find_element(By.CSS_SELECTOR, ".title").text == title:
+                return button
+        return None
+
+    def open_conversation(self, title):
+        self.click(f"the conversation {title!r}", lambda: self.conversation_button(title))
+        self.wait(f"{title!r} open", lambda: self.find("#chat-title").text == title)
+
+    def message_texts(self):
+        return self.texts("#message-list li.message:not(.pending) .text")
+
+    def send(self, text):
+        box = self.find("#composer-text")
+        box.send_keys(text)
+        box.send_keys(Keys.ENTER)
+
+    def csp_violations(self):
+        self.console += self.driver.get_log("browser")
+        return [entry["message"] for entry in self.console if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
+
+    def quit(self):
+        self.driver.quit()
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def run(base, artifacts):
+    port = int(base.rsplit(":", 1)[1].split("/")[0])
+    proxy = Proxy(port)
+    maria = Api(base).log_in(MARIA)
+    alice = Session("alice", base, artifacts, (1280, 860))
+    rahul = Session("rahul", f"http://127.0.0.1:{proxy.port}", artifacts, (1100, 800))
+    try:
+        alice.log_in(ALICE, "01-login")
+        rahul.log_in(RAHUL, "01-login")
+        alice.shot("02-signed-in")
+
+        # Alice finds Rahul among the people and sends an interest; Rahul accepts it live.
+        alice.open_people()
+        rahul_row = alice.wait("Rahul in the people list", lambda: next(
+            (row for row in alice.all("#people-list li.person") if row.find_element(By.CSS_SELECTOR, ".title").text == "Rahul Sharma"), None))
+        rahul_id = rahul_row.get_attribute("data-user")
+        alice.find("#people-filter").send_keys("rahul")
+        alice.wait("the filtered list", lambda: len(alice.all("#people-list li.person")) == 1)
+        alice.click("the Send interest button", lambda: alice.person_button(rahul_id, "Send interest"))
+        alice.wait("the pending state", lambda: alice.person_button(rahul_id, "Withdraw"))
+        alice.shot("03-interest-sent")
+        alice.close_dialog("people-dialog")
+
+        rahul.open_people()
+        alice_id = next(row.get_attribute("data-user") for row in rahul.all("#people-list li.person")
+                        if row.find_element(By.CSS_SELECTOR, ".title").text == "Alice Smith")
+        rahul.wait("Alice's interest", lambda: rahul.person_button(alice_id, "Accept"))
+        rahul.shot("04-interest-received")
+        rahul.click("Accept", lambda: rahul.person_button(alice_id, "Accept"))
+        rahul.wait("the accepted state", lambda: rahul.person_button(alice_id, "Chat"))
+        rahul.close_dialog("people-dialog")
+
+        # The direct conversation appears on both sides; markup in a message stays text.
+        alice.open_conversation("Rahul Sharma")
+        alice.wait("an empty history", lambda: "No messages yet" in alice.find("#message-list").text)
+        alice.send(HOSTILE_TEXT)
+        alice.wait("Alice's message sent", lambda: alice.message_texts() == [HOSTILE_TEXT])
+        rahul.wait("an unread badge", lambda: rahul.visible("#conversation-list .badge"))
+        rahul.shot("05-unread")
+        rahul.open_conversation("Alice Smith")
+        rahul.wait("the hostile text shown as text", lambda: rahul.message_texts() == [HOSTILE_TEXT])
+        check(rahul.driver.execute_script("return window.__pwned === undefined"), "markup in a message ran script")
+        check(not rahul.all("#message-list b, #message-list img, #message-list script"), "markup in a message became elements")
+        box = rahul.find("#composer-text")
+        box.send_keys("Hello Alice,")
+        box.send_keys(Keys.SHIFT, Keys.ENTER)
+        box.send_keys("two lines.")
+        box.send_keys(Keys.ENTER)
+        alice.wait("Rahul's two-line reply, live", lambda: alice.message_texts()[-1:] == ["Hello Alice,\ntwo lines."])
+        alice.shot("06-conversation")
+        rahul.shot("06-conversation")
+
+        # A group with a third user, who takes part over the API.
+        maria.call("POST", "/api/my_app/interests/", {"sent_to": int(alice_id)})
+        alice.open_people()
+        alice.find("#people-filter").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+        alice.click("Maria's interest", lambda: alice.person_button(str(maria.me["id"]), "Accept"))
+        alice.wait("Maria as a contact", lambda: alice.person_button(str(maria.me["id"]), "Chat"))
+        alice.close_dialog("people-dialog")
+        alice.find("#new-group-button").click()
+        alice.wait("the group dialog", lambda: alice.visible("#group-dialog"))
+        alice.find("#group-name").send_keys("Weekend plans")
+        for user_id in (rahul_id, str(maria.me["id"])):
+            alice.click(f"candidate {user_id}", lambda: (alice.all(f'#group-candidates input[value="{user_id}"]') or [None])[0])
+        alice.shot("07-new-group")
+        alice.find("#group-create").click()
+        alice.wait("the group open", lambda: alice.find("#chat-title").text == "Weekend plans")
+        group_id = next(item["id"] for item in maria.call("GET", "/api/v2/conversations/")["results"] if item["title"] == "Weekend plans")
+        rahul.wait("the group in Rahul's list, live", lambda: rahul.conversation_button("Weekend plans"))
+        for index in range(60):
+            maria.call("POST", f"/api/v2/conversations/{group_id}/messages/", {"text": f"Maria {index}", "client_id": f"maria-{index}"})
+        alice.wait("Maria's 60 messages, live", lambda: alice.message_texts()[-1:] == ["Maria 59"])
+        alice.driver.execute_script("arguments[0].scrollTop = 0", alice.find("#message-scroller"))
+        alice.send("Let's go!")
+        alice.wait("Alice's group message", lambda: "Let's go!" in alice.message_texts())
+        alice.shot("08-group")
+
+        # Scroll-back: a fresh look at the group shows the latest page, then older ones.
+        rahul.open_conversation("Weekend plans")
+        rahul.wait("the latest page", lambda: len(rahul.message_texts()) == 50)
+        check(rahul.visible("#load-older"), "no way to load older messages")
+        # Scrolling to the top loads the page before.
+        rahul.driver.execute_script("arguments[0].scrollTop = 0", rahul.find("#message-scroller"))
+        rahul.wait("every group message after scrolling back", lambda: len(rahul.message_texts()) == 61)
+        check(not rahul.visible("#load-older"), "older messages offered where there are none")
+        check(rahul.message_texts()[0] == "Maria 0", "history out of order")
+        check(rahul.all("#message-list .author"), "group messages do not name their author")
+        rahul.shot("09-scrolled-back")
+
+        # Rahul's network drops; what is sent meanwhile arrives once he is back.
+        rahul.open_conversation("Alice Smith")
+        proxy.cut()
+        rahul.wait("the offline state", lambda: rahul.find("#connection").get_attribute("data-state") != "live")
+        rahul.send("written while offline")
+        rahul.wait("the failed post kept with a retry", lambda: rahul.visible("#message-list li.failed"))
+        rahul.shot("10-offline")
+        alice.open_conversation("Rahul Sharma")
+        for index in range(3):
+            alice.send(f"while you were away {index}")
+        alice.wait("Alice's three messages", lambda: alice.message_texts()[-1:] == ["while you were away 2"])
+        maria.call("POST", f"/api/v2/conversations/{group_id}/messages/", {"text": "group news while away"})
+        proxy.restore()
+        rahul.wait("the socket back", lambda: rahul.find("#connection").get_attribute("data-state") == "live", timeout=60)
+        rahul.wait("the messages sent meanwhile", lambda: rahul.message_texts()[-3:] == [f"while you were away {index}" for index in range(3)])
+        check(rahul.find("#message-list li.failed button").text == "Retry", "the failed post offers no retry")
+        rahul.click("Retry", lambda: rahul.find("#message-list li.failed button"))
+        rahul.wait("the retried post sent", lambda: rahul.message_texts()[-1:] == ["written while offline"] and not rahul.all("#message-list li.pending"))
+        alice.wait("the retried post, once", lambda: alice.message_texts().count("written while offline") == 1)
+        check(rahul.wait("the group's unread badge", lambda: rahul.conversation_button("Weekend plans").find_elements(By.CSS_SELECTOR, ".badge")),
+              "no unread badge for the group")
+        rahul.shot("11-caught-up")
+        alice.shot("11-caught-up")
+
+        # A phone-sized screen: one pane at a time.
+        rahul.driver.set_window_size(390, 844)
+        rahul.find("#chat-back").click()
+        rahul.wait("the list alone", lambda: rahul.visible("#sidebar") and not rahul.visible("#chat-pane"))
+        rahul.shot("12-phone-list")
+        rahul.open_conversation("Weekend plans")
+        rahul.wait("the chat alone", lambda: rahul.visible("#chat-pane") and not rahul.visible("#sidebar"))
+        check(rahul.visible("#chat-back"), "no way back on a phone")
+        rahul.shot("13-phone-chat")
+
+        # Profile, then sign-out.
+        rahul.find("#chat-back").click()
+        rahul.find("#profile-button").click()
+        rahul.wait("the profile dialog", lambda: rahul.visible("#profile-dialog"))
+        rahul.find("#profile-last").clear()
+        rahul.find("#profile-last").send_keys("Sharma-Kapoor")
+        rahul.find("#profile-save").click()
+        rahul.wait("the saved profile", lambda: not rahul.visible("#profile-dialog"))
+        alice.driver.refresh()
+        alice.wait("Rahul's new name after a reload", lambda: alice.conversation_button("Rahul Sharma-Kapoor"))
+        rahul.find("#profile-button").click()
+        rahul.find("#logout-button").click()
+        rahul.wait("the sign-in page", lambda: rahul.visible("#login-phone"))
+        check(rahul.driver.execute_script("return localStorage.getItem('swiftchat.session')") is None, "tokens kept after sign-out")
+        rahul.shot("14-signed-out")
+
+        for session in (alice, rahul):
+            violations = session.csp_violations()
+            check(not violations, f"{session.name}: the page broke its own Content-Security-Policy: {violations}")
+    finally:
+        alice.quit()
+        rahul.quit()
+        proxy.cut()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the server, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--artifacts", required=True, help="folder for the screenshots")
+    args = parser.parse_args()
+    os.makedirs(args.artifacts, exist_ok=True)
+    started = time.monotonic()
+    try:
+        run(args.base.rstrip("/"), args.artifacts)
+    except Failure as failure:
+        print(f"web client check FAILED: {failure}")
+        return 1
+    print(f"web client check passed in {time.monotonic() - started:.1f} s; screenshots in {args.artifacts}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
