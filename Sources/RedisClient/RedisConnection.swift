@@ -121,8 +121,8 @@ public final class RedisConnection: Sendable {
     }
 
     /// PUBLISH; returns the number of subscribers that received it.
-    public func publish(_ message: [UInt8], to channel: String) async throws -> Int {
-        let reply = try await send([Array("PUBLISH".utf8), Array(channel.utf8), message])
+    public func publish(_ message: [UInt8], to channel: String, timeout: Duration = .seconds(2)) async throws -> Int {
+        let reply = try await send([Array("PUBLISH".utf8), Array(channel.utf8), message], timeout: timeout)
         guard case .integer(let receivers) = reply else {
             throw RedisClientError.protocolViolation("unexpected reply to PUBLISH: \(reply)")
         }

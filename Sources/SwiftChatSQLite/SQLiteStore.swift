@@ -39,7 +39,19 @@ public final class SQLiteStore: ChatStore {
     }
 
     public func migrate() async throws {
-        try SQLiteSchema.migrator.migrate(pool)
+        // Several processes may migrate a new file at once (replicas starting, `seed` beside
+        // `serve`). GRDB reads which migrations are applied before it takes the write lock, so
+        // the loser of a race meets a table the winner has just made; its transaction is rolled
+        // back, and the next attempt finds the winner's migrations applied.
+        var attempt = 1
+        while true {
+            do {
+                return try SQLiteSchema.migrator.migrate(pool)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR && attempt < 5 {
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+                attempt += 1
+            }
+        }
     }
 
     /// Applies the migrations up to and including `name` only (upgrade tests).

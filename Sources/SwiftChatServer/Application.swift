@@ -7,18 +7,19 @@ import ServiceLifecycle
 import SwiftChatCore
 
 /// The composition root: picks the backends from the settings and wires the services into the
-/// HTTP and WebSocket routers. The store and the broker run as the application's first services
-/// (so they stop last); the schema is migrated and the accounts seeded once they run, before the
-/// server binds. `main` and every test build the app here.
+/// HTTP and WebSocket routers. The schema is migrated and the accounts seeded first, over a
+/// short-lived store; the app's own store and the broker then run as its first services (so they
+/// stop last). `main` and every test build the app here.
 public func buildApplication(
     settings: Settings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
 ) async throws -> (some ApplicationProtocol, AppRuntime) {
+    let passwords = PasswordHasher(cost: settings.bcryptCost)
+    try await prepareDatabase(settings, passwords: passwords, logger: logger, now: now)
     let store = try await makeStore(settings, standalone: false, logger: logger)
     let fanout = LocalFanout(logger: logger, render: NotificationSocketHandler.render)
     let broker = await makeBroker(settings, subscribers: fanout, logger: logger)
 
     let secret = try settings.secretKey ?? SecretKeyFile.loadOrCreate(besideDatabase: settings.databasePath, logger: logger)
-    let passwords = PasswordHasher(cost: settings.bcryptCost)
     let auth = await makeAuthService(settings, store: store, secret: secret, passwords: passwords, logger: logger, now: now)
     if settings.devMode {
         logger.warning("dev mode (PROJECT_RUNNING_ENV=dev): OTP codes are returned in API responses; never run production like this")
@@ -29,7 +30,7 @@ public func buildApplication(
     registerHTTPRoutes(on: routes, services: services, settings: settings)
     let webSocketRouter = makeWebSocketRouter(routes: routes, services: services, fanout: fanout, settings: settings)
 
-    var app = Application(
+    let app = Application(
         router: routes.router,
         server: makeServer(settings: settings, gate: services.gate, webSocketResponder: webSocketRouter.buildResponder()),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "SwiftChat"),
@@ -40,10 +41,6 @@ public func buildApplication(
             EventPruningService(events: services.eventLog, interval: settings.eventPruneInterval, logger: logger),
         ],
         logger: logger)
-    app.beforeServerStarts {
-        try await store.migrate()
-        try await seedAccounts(store: store, settings: settings, passwords: passwords, logger: logger, now: now)
-    }
     let runtime = AppRuntime(
         settings: settings, store: store, broker: broker, auth: auth, socketCounters: services.socketCounters,
         admissions: services.gate.admissions, routes: routes.table)

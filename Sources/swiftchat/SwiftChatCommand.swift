@@ -113,10 +113,7 @@ struct Seed: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.load()
         try StartupChecks.checkDatabaseFolder(settings)
-        let store = try await openStore(settings, logger: makeLogger(settings))
-        let outcome = try await seedAccounts(
-            store: store, settings: settings, passwords: PasswordHasher(cost: settings.bcryptCost), logger: makeLogger(settings))
-        await store.close()
+        let outcome = try await prepareDatabase(settings, passwords: PasswordHasher(cost: settings.bcryptCost), logger: makeLogger(settings))
         print("admin created: \(outcome.adminCreated), demo users created: \(outcome.demoUsersCreated), demo content created: \(outcome.demoContentCreated)")
     }
 }

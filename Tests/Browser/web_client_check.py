@@ -10,12 +10,14 @@ can cut, so that his socket drops like a network would. Every step leaves a scre
 """
 
 import argparse
+import contextlib
 import json
 import os
 import socket
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 from selenium import webdriver
@@ -232,20 +234,36 @@ class Session:
         self.driver.quit()
 
 
+def page_conversations(session):
+    """The conversations the session's page holds, read from its own state."""
+    return session.driver.execute_script(
+        "return import('/assets/state.js').then(m => [...m.state.conversations.values()])")
+
+
 def check(condition, message):
     if not condition:
         raise Failure(message)
 
 
-def run(base, artifacts):
-    port = int(base.rsplit(":", 1)[1].split("/")[0])
-    proxy = Proxy(port)
-    maria = Api(base).log_in(MARIA)
+@contextlib.contextmanager
+def two_browsers(base, artifacts, login_step):
+    """Alice's browser on the server, Rahul's behind the proxy, both signed in."""
+    proxy = Proxy(int(base.rsplit(":", 1)[1].split("/")[0]))
     alice = Session("alice", base, artifacts, (1280, 860))
     rahul = Session("rahul", f"http://127.0.0.1:{proxy.port}", artifacts, (1100, 800))
     try:
-        alice.log_in(ALICE, "01-login")
-        rahul.log_in(RAHUL, "01-login")
+        alice.log_in(ALICE, login_step)
+        rahul.log_in(RAHUL, login_step)
+        yield alice, rahul, proxy
+    finally:
+        alice.quit()
+        rahul.quit()
+        proxy.cut()
+
+
+def run(base, artifacts):
+    maria = Api(base).log_in(MARIA)
+    with two_browsers(base, artifacts, "01-login") as (alice, rahul, proxy):
         alice.shot("02-signed-in")
 
         # Alice finds Rahul among the people and sends an interest; Rahul accepts it live.
@@ -350,15 +368,43 @@ def run(base, artifacts):
         rahul.shot("11-caught-up")
         alice.shot("11-caught-up")
 
+        # Managing the group: rename it and remove a member; the others see it live; Rahul leaves.
+        maria_id = str(maria.me["id"])
+        alice.open_conversation("Weekend plans")
+        alice.find("#chat-details-button").click()
+        alice.wait("the details dialog", lambda: alice.visible("#details-dialog"))
+        alice.wait("three members", lambda: len(alice.all("#member-list li.member")) == 3)
+        rename = alice.find("#rename-input")
+        rename.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+        rename.send_keys("Trip to the hills")
+        alice.find("#rename-form button[type=submit]").click()
+        alice.wait("the new title", lambda: alice.find("#chat-title").text == "Trip to the hills")
+        rahul.wait("the new title, live", lambda: rahul.conversation_button("Trip to the hills"))
+        alice.click("Remove Maria", lambda: next(iter(alice.all(f'#member-list li[data-user="{maria_id}"] button')), None))
+        alice.wait("Maria removed", lambda: len(alice.all("#member-list li.member")) == 2)
+        check(all(item["title"] != "Trip to the hills" for item in maria.call("GET", "/api/v2/conversations/")["results"]),
+              "a removed member still sees the group")
+        alice.shot("12-group-details")
+        alice.close_dialog("details-dialog")
+        rahul.open_conversation("Trip to the hills")
+        rahul.find("#chat-details-button").click()
+        rahul.wait("the details dialog", lambda: rahul.visible("#details-dialog"))
+        check(not rahul.visible("#rename-form") and not rahul.visible("#add-member-form"), "a plain member is offered the owner's actions")
+        rahul.find("#leave-button").click()
+        rahul.driver.switch_to.alert.accept()
+        rahul.wait("the group gone from Rahul's list", lambda: not rahul.conversation_button("Trip to the hills"))
+        alice.wait("Rahul gone from Alice's group, live", lambda: len(next(
+            item for item in page_conversations(alice) if item["title"] == "Trip to the hills")["members"]) == 1)
+        rahul.shot("13-left-group")
+
         # A phone-sized screen: one pane at a time.
         rahul.driver.set_window_size(390, 844)
-        rahul.find("#chat-back").click()
         rahul.wait("the list alone", lambda: rahul.visible("#sidebar") and not rahul.visible("#chat-pane"))
-        rahul.shot("12-phone-list")
-        rahul.open_conversation("Weekend plans")
+        rahul.shot("14-phone-list")
+        rahul.open_conversation("Alice Smith")
         rahul.wait("the chat alone", lambda: rahul.visible("#chat-pane") and not rahul.visible("#sidebar"))
         check(rahul.visible("#chat-back"), "no way back on a phone")
-        rahul.shot("13-phone-chat")
+        rahul.shot("15-phone-chat")
 
         # Profile, then sign-out.
         rahul.find("#chat-back").click()
@@ -374,26 +420,59 @@ def run(base, artifacts):
         rahul.find("#logout-button").click()
         rahul.wait("the sign-in page", lambda: rahul.visible("#login-phone"))
         check(rahul.driver.execute_script("return localStorage.getItem('swiftchat.session')") is None, "tokens kept after sign-out")
-        rahul.shot("14-signed-out")
+        rahul.shot("16-signed-out")
 
         for session in (alice, rahul):
             violations = session.csp_violations()
             check(not violations, f"{session.name}: the page broke its own Content-Security-Policy: {violations}")
-    finally:
-        alice.quit()
-        rahul.quit()
+
+
+def run_resync(base, artifacts):
+    """Rahul is away longer than the event log keeps (the server prunes every second, keeping one
+    event per user): his resubscribe gets resync_required, and the page reloads what it shows."""
+    alice_api, rahul_api = Api(base).log_in(ALICE), Api(base).log_in(RAHUL)
+    interest = alice_api.call("POST", "/api/my_app/interests/", {"sent_to": rahul_api.me["id"]})
+    rahul_api.call("POST", f"/api/my_app/interests/{interest['id']}/accept_interest/")
+    with two_browsers(base, artifacts, "r1-login") as (alice, rahul, proxy):
+        alice.open_conversation("Rahul Sharma")
+        rahul.open_conversation("Alice Smith")
+        alice.send("before the gap")
+        rahul.wait("the first message, live", lambda: rahul.message_texts() == ["before the gap"])
         proxy.cut()
+        rahul.wait("the offline state", lambda: rahul.find("#connection").get_attribute("data-state") != "live")
+        for index in range(3):
+            alice.send(f"beyond retention {index}")
+        alice.wait("Alice's messages", lambda: alice.message_texts()[-1:] == ["beyond retention 2"])
+
+        def pruned():
+            try:
+                rahul_api.call("GET", "/api/v2/events/?since=1")
+                return False
+            except urllib.error.HTTPError as error:
+                return error.code == 410
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not pruned():
+            check(time.monotonic() < deadline, "the server never pruned Rahul's log")
+            time.sleep(0.5)
+        proxy.restore()
+        rahul.wait("the socket back", lambda: rahul.find("#connection").get_attribute("data-state") == "live", timeout=60)
+        rahul.wait("what came while away, reloaded", lambda: rahul.message_texts() == ["before the gap"] + [f"beyond retention {index}" for index in range(3)])
+        alice.send("after the gap")
+        rahul.wait("live again after the resync", lambda: rahul.message_texts()[-1:] == ["after the gap"])
+        rahul.shot("r2-resynced")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the server, e.g. http://127.0.0.1:8000")
     parser.add_argument("--artifacts", required=True, help="folder for the screenshots")
+    parser.add_argument("--scenario", choices=["tour", "resync"], default="tour",
+                        help="tour: everything a person does; resync: away longer than the event log keeps")
     args = parser.parse_args()
     os.makedirs(args.artifacts, exist_ok=True)
     started = time.monotonic()
     try:
-        run(args.base.rstrip("/"), args.artifacts)
+        (run if args.scenario == "tour" else run_resync)(args.base.rstrip("/"), args.artifacts)
     except Failure as failure:
         print(f"web client check FAILED: {failure}")
         return 1

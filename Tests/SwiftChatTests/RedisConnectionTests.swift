@@ -27,10 +27,14 @@ func receive(_ count: Int, from subscription: RedisSubscription) async throws ->
 
 @Suite(.enabled(if: RedisServerProcess.isAvailable || TestBackends.required, "needs redis-server on PATH (Debian's redis-server package)"))
 struct RedisConnectionTests {
+    /// Replies here are never lost, only late on a loaded machine (the suite starts dozens of
+    /// tests at once): the client's 2 s default would turn lateness into failures.
+    static let patience: Duration = .seconds(20)
+
     @Test func setAndGetAreBinarySafe() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let connection = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let connection = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
 
         let value = (0...255).map(UInt8.init) + Array("\r\n$-1\r\n".utf8)
         let key: [UInt8] = [0x00, 0xFF, 0x0D, 0x0A]
@@ -47,7 +51,7 @@ struct RedisConnectionTests {
     @Test func errorReplyThrowsServerErrorAndConnectionStaysUsable() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let connection = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let connection = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
 
         let error = await #expect(throws: RedisClientError.self) { try await connection.send(["NOSUCHCOMMAND", "x"]) }
         guard case .server(let message) = error else { Issue.record("expected .server, got \(String(describing: error))"); return }
@@ -64,7 +68,7 @@ struct RedisConnectionTests {
     @Test func concurrentSendsArePipelinedAndEachGetsItsOwnReply() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let connection = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let connection = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
 
         let counts = try await withThrowingTaskGroup(of: RESPValue.self) { group in
             for _ in 1...200 {
@@ -94,27 +98,27 @@ struct RedisConnectionTests {
         let server = try await RedisServerProcess.start(password: "s3cret p@ss")
         defer { server.stop() }
 
-        let withPassword = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let withPassword = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
         #expect(try await withPassword.send(["PING"]) == .simpleString("PONG"))
         await withPassword.close()
 
         // Username and a percent-encoded password from a URL: sends AUTH default <password>.
         let url = try RedisEndpoint(url: "redis://default:s3cret%20p%40ss@127.0.0.1:\(server.port)")
-        let withUser = try await RedisConnection.connect(to: url, logger: testLogger)
+        let withUser = try await RedisConnection.connect(to: url, timeout: Self.patience, logger: testLogger)
         #expect(try await withUser.send(["PING"]) == .simpleString("PONG"))
         await withUser.close()
 
         var wrong = server.endpoint
         wrong.password = "wrong"
         let error = await #expect(throws: RedisClientError.self) {
-            try await RedisConnection.connect(to: wrong, logger: testLogger)
+            try await RedisConnection.connect(to: wrong, timeout: Self.patience, logger: testLogger)
         }
         guard case .server(let message) = error else { Issue.record("expected .server, got \(String(describing: error))"); return }
         #expect(message.hasPrefix("WRONGPASS"))
 
         var none = server.endpoint
         none.password = nil
-        let anonymous = try await RedisConnection.connect(to: none, logger: testLogger)
+        let anonymous = try await RedisConnection.connect(to: none, timeout: Self.patience, logger: testLogger)
         let noAuth = await #expect(throws: RedisClientError.self) { try await anonymous.send(["GET", "k"]) }
         #expect(noAuth == .server("NOAUTH Authentication required."))
         await anonymous.close()
@@ -125,8 +129,8 @@ struct RedisConnectionTests {
         defer { server.stop() }
         var three = server.endpoint
         three.database = 3
-        let inThree = try await RedisConnection.connect(to: three, logger: testLogger)
-        let inZero = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let inThree = try await RedisConnection.connect(to: three, timeout: Self.patience, logger: testLogger)
+        let inZero = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
 
         _ = try await inThree.send(["SET", "where", "three"])
         #expect(try await inThree.send(["GET", "where"]) == .bulkString(Array("three".utf8)))
@@ -139,7 +143,7 @@ struct RedisConnectionTests {
         var outOfRange = server.endpoint
         outOfRange.database = 99
         let error = await #expect(throws: RedisClientError.self) {
-            try await RedisConnection.connect(to: outOfRange, logger: testLogger)
+            try await RedisConnection.connect(to: outOfRange, timeout: Self.patience, logger: testLogger)
         }
         #expect(error == .server("ERR DB index is out of range"))
     }
@@ -147,16 +151,16 @@ struct RedisConnectionTests {
     @Test func publishReachesEverySubscriberInOrder() async throws {
         let server = try await RedisServerProcess.start(password: "pw")
         defer { server.stop() }
-        let first = try await RedisSubscription.subscribe(to: ["room", "news"], at: server.endpoint, logger: testLogger)
-        let second = try await RedisSubscription.subscribe(to: ["room"], at: server.endpoint, logger: testLogger)
-        let publisher = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let first = try await RedisSubscription.subscribe(to: ["room", "news"], at: server.endpoint, timeout: Self.patience, logger: testLogger)
+        let second = try await RedisSubscription.subscribe(to: ["room"], at: server.endpoint, timeout: Self.patience, logger: testLogger)
+        let publisher = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
 
         let payloads = (0..<50).map { Array("message \($0)".utf8) + [0x00, 0x0D, 0x0A] }
         for payload in payloads {
-            #expect(try await publisher.publish(payload, to: "room") == 2)
+            #expect(try await publisher.publish(payload, to: "room", timeout: Self.patience) == 2)
         }
-        #expect(try await publisher.publish(Array("extra".utf8), to: "news") == 1)
-        #expect(try await publisher.publish(Array("nobody".utf8), to: "elsewhere") == 0)
+        #expect(try await publisher.publish(Array("extra".utf8), to: "news", timeout: Self.patience) == 1)
+        #expect(try await publisher.publish(Array("nobody".utf8), to: "elsewhere", timeout: Self.patience) == 0)
 
         let expected = payloads.map { RedisPubSubMessage(channel: "room", payload: $0) }
         #expect(try await receive(51, from: first) == expected + [RedisPubSubMessage(channel: "news", payload: Array("extra".utf8))])
@@ -177,7 +181,7 @@ struct RedisConnectionTests {
     @Test func closedConnectionFailsFast() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let connection = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let connection = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
         await connection.close()
         #expect(!connection.isOpen)
         await #expect(throws: RedisClientError.connectionClosed) { try await connection.send(["PING"]) }
@@ -186,9 +190,9 @@ struct RedisConnectionTests {
     @Test func serverStopEndsPendingCommandsConnectionsAndSubscriptions() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let connection = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
-        let observer = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
-        let subscription = try await RedisSubscription.subscribe(to: ["room"], at: server.endpoint, logger: testLogger)
+        let connection = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
+        let observer = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
+        let subscription = try await RedisSubscription.subscribe(to: ["room"], at: server.endpoint, timeout: Self.patience, logger: testLogger)
 
         // BLPOP waits forever on an empty list, so this reply is pending until the server goes away.
         let pending = Task { try await connection.send(["BLPOP", "empty", "0"], timeout: .seconds(60)) }
@@ -216,7 +220,7 @@ struct RedisConnectionTests {
 
         // The same port comes back, as a reconnecting client would need.
         try await server.start()
-        let again = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let again = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
         #expect(try await again.send(["PING"]) == .simpleString("PONG"))
         await again.close()
         await observer.close()
@@ -225,8 +229,8 @@ struct RedisConnectionTests {
     @Test func cancellingAWaitingSendReturnsPromptly() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let connection = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
-        let observer = try await RedisConnection.connect(to: server.endpoint, logger: testLogger)
+        let connection = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
+        let observer = try await RedisConnection.connect(to: server.endpoint, timeout: Self.patience, logger: testLogger)
         let pending = Task { try await connection.send(["BLPOP", "empty", "0"], timeout: .seconds(60)) }
         try await waitUntil {
             guard case .bulkString(let info?) = try await observer.send(["INFO", "clients"]) else { return false }

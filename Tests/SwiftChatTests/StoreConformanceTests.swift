@@ -22,6 +22,22 @@ struct SQLiteStoreTests {
             #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") } == 1)
         }
     }
+
+    @Test("several stores migrating one new file at once all succeed, and the schema is made once")
+    func concurrentMigrations() async throws {
+        try await withTemporaryDirectory { folder in
+            let path = folder.appendingPathComponent("chat.sqlite3").path
+            _ = try SQLiteStore(path: path)  // the file exists before the race, as when processes share it
+            let stores = try (0..<6).map { _ in try SQLiteStore(path: path) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for store in stores { group.addTask { try await store.migrate() } }
+                try await group.waitForAll()
+            }
+            let applied = try await stores[0].pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") }
+            #expect(applied == SQLiteSchema.migrator.migrations.count)
+            for store in stores { await store.close() }
+        }
+    }
 }
 
 /// Every store answers the same: each test runs on SQLite and, when `SWIFTCHAT_TEST_DATABASE_URL`
