@@ -31,6 +31,7 @@ RAHUL = "+917909772989"
 MARIA = "+918744964282"
 WAIT_SECONDS = 30
 HOSTILE_TEXT = 'Hi <b>Rahul</b> <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+HOSTILE_TITLE = 'Trip <img src=x onerror="window.__pwned=3"> to the hills'
 
 
 class Failure(Exception):
@@ -226,9 +227,14 @@ class Session:
         box.send_keys(text)
         box.send_keys(Keys.ENTER)
 
-    def csp_violations(self):
+    def console_problems(self):
+        """CSP violations, uncaught errors and the client's own warnings; not the refused
+        connections a cut network causes, which the page is meant to ride out."""
         self.console += self.driver.get_log("browser")
-        return [entry["message"] for entry in self.console if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]
+        expected = ("net::ERR_CONNECTION", "WebSocket connection to", "Failed to load resource")
+        return [entry["message"] for entry in self.console
+                if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"] or "swiftchat:" in entry["message"]
+                or (entry["level"] == "SEVERE" and not any(text in entry["message"] for text in expected))]
 
     def quit(self):
         self.driver.quit()
@@ -376,25 +382,28 @@ def run(base, artifacts):
         alice.wait("three members", lambda: len(alice.all("#member-list li.member")) == 3)
         rename = alice.find("#rename-input")
         rename.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
-        rename.send_keys("Trip to the hills")
+        rename.send_keys(HOSTILE_TITLE)
         alice.find("#rename-form button[type=submit]").click()
-        alice.wait("the new title", lambda: alice.find("#chat-title").text == "Trip to the hills")
-        rahul.wait("the new title, live", lambda: rahul.conversation_button("Trip to the hills"))
+        alice.wait("the new title", lambda: alice.find("#chat-title").text == HOSTILE_TITLE)
+        rahul.wait("the new title, live", lambda: rahul.conversation_button(HOSTILE_TITLE))
+        for session in (alice, rahul):
+            check(session.driver.execute_script("return window.__pwned === undefined"), f"{session.name}: markup in a group title ran script")
+            check(not session.all("#conversation-list img, #chat-title img"), f"{session.name}: markup in a group title became elements")
         alice.click("Remove Maria", lambda: next(iter(alice.all(f'#member-list li[data-user="{maria_id}"] button')), None))
         alice.wait("Maria removed", lambda: len(alice.all("#member-list li.member")) == 2)
-        check(all(item["title"] != "Trip to the hills" for item in maria.call("GET", "/api/v2/conversations/")["results"]),
+        check(all(item["title"] != HOSTILE_TITLE for item in maria.call("GET", "/api/v2/conversations/")["results"]),
               "a removed member still sees the group")
         alice.shot("12-group-details")
         alice.close_dialog("details-dialog")
-        rahul.open_conversation("Trip to the hills")
+        rahul.open_conversation(HOSTILE_TITLE)
         rahul.find("#chat-details-button").click()
         rahul.wait("the details dialog", lambda: rahul.visible("#details-dialog"))
         check(not rahul.visible("#rename-form") and not rahul.visible("#add-member-form"), "a plain member is offered the owner's actions")
         rahul.find("#leave-button").click()
         rahul.driver.switch_to.alert.accept()
-        rahul.wait("the group gone from Rahul's list", lambda: not rahul.conversation_button("Trip to the hills"))
+        rahul.wait("the group gone from Rahul's list", lambda: not rahul.conversation_button(HOSTILE_TITLE))
         alice.wait("Rahul gone from Alice's group, live", lambda: len(next(
-            item for item in page_conversations(alice) if item["title"] == "Trip to the hills")["members"]) == 1)
+            item for item in page_conversations(alice) if item["title"] == HOSTILE_TITLE)["members"]) == 1)
         rahul.shot("13-left-group")
 
         # A phone-sized screen: one pane at a time.
@@ -422,9 +431,16 @@ def run(base, artifacts):
         check(rahul.driver.execute_script("return localStorage.getItem('swiftchat.session')") is None, "tokens kept after sign-out")
         rahul.shot("16-signed-out")
 
+        # Someone else signs in in the same tab: nothing of Rahul's is left on screen.
+        rahul.log_in(MARIA, "17-login-maria")
+        expected = len(maria.call("GET", "/api/v2/conversations/")["results"])
+        rahul.wait("Maria's conversations only", lambda: len(rahul.all("#conversation-list button.conversation")) == expected)
+        check(rahul.find("#composer-text").get_attribute("value") == "", "the last user's draft is still in the box")
+        check(rahul.find("#conversation-filter").get_attribute("value") == "", "the last user's filter is still set")
+
         for session in (alice, rahul):
-            violations = session.csp_violations()
-            check(not violations, f"{session.name}: the page broke its own Content-Security-Policy: {violations}")
+            problems = session.console_problems()
+            check(not problems, f"{session.name}: the browser console reports {problems}")
 
 
 def run_resync(base, artifacts):
@@ -460,6 +476,9 @@ def run_resync(base, artifacts):
         alice.send("after the gap")
         rahul.wait("live again after the resync", lambda: rahul.message_texts()[-1:] == ["after the gap"])
         rahul.shot("r2-resynced")
+        for session in (alice, rahul):
+            problems = session.console_problems()
+            check(not problems, f"{session.name}: the browser console reports {problems}")
 
 
 def main():

@@ -24,7 +24,7 @@ import Testing
 
     @Test(.enabled(if: runs, reason))
     func twoPeopleChatInTheirBrowsers() async throws {
-        try await check(scenario: "tour", screenshots: 19, environment: [:])
+        try await check(scenario: "tour", screenshots: 20, environment: [:])
     }
 
     @Test(.enabled(if: runs, reason))

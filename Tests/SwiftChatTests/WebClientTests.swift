@@ -32,7 +32,8 @@ import Testing
             for path in ["/", "/assets/main.js", "/assets/app.css"] {
                 let reply = try await client.call(.get, path)
                 let policy = try #require(reply.headers[.contentSecurityPolicy], "\(path)")
-                for directive in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"] {
+                for directive in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'",
+                                  "require-trusted-types-for 'script'"] {
                     #expect(policy.contains(directive), "\(path): \(policy)")
                 }
                 #expect(!policy.contains("unsafe-inline") && !policy.contains("unsafe-eval") && !policy.contains("http"))

@@ -3,6 +3,7 @@
 // that fails signs the user out.
 
 const SESSION_KEY = "swiftchat.session";
+const REQUEST_TIMEOUT_MS = 20000;
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -18,6 +19,7 @@ export const session = {
   },
   save(value) { localStorage.setItem(SESSION_KEY, JSON.stringify(value)); },
   clear() { localStorage.removeItem(SESSION_KEY); },
+  key: SESSION_KEY,
 };
 
 let refreshing = null;
@@ -28,6 +30,8 @@ export function refreshAccess() {
     const current = session.load();
     if (!current?.refresh) throw new ApiError(401, { detail: "Signed out." });
     const reply = await send("POST", "/api/auth/jwt/refresh/", { refresh: current.refresh }, null);
+    // Only into the session it was asked for: a sign-out (or another sign-in) meanwhile wins.
+    if (session.load()?.refresh !== current.refresh) throw new ApiError(401, { detail: "Signed out." });
     session.save({ ...current, access: reply.access });
     return reply.access;
   })().catch((error) => {
@@ -39,6 +43,7 @@ export function refreshAccess() {
 
 export function signOut() {
   session.clear();
+  refreshing = null;
   window.dispatchEvent(new CustomEvent("swiftchat:signed-out"));
 }
 
@@ -48,7 +53,10 @@ async function send(method, path, body, token) {
   if (token) headers.Authorization = `JWT ${token}`;
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // A request on a half-open connection would otherwise hold up everything queued behind it.
+    response = await fetch(path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
   } catch {
     throw new ApiError(0, { detail: "The server cannot be reached. Check your connection." });
   }
@@ -106,7 +114,7 @@ export async function allConversations() {
     const query = new URLSearchParams({ limit: "100" });
     if (cursor) query.set("cursor", cursor);
     const reply = await call("GET", `/api/v2/conversations/?${query}`);
-    results.push(...reply.results);
+    for (const conversation of Array.isArray(reply?.results) ? reply.results.slice(0, 100) : []) results.push(conversation);
     cursor = reply.next_cursor;
     if (!cursor) break;
   }

@@ -27,10 +27,20 @@ export function wireChat({ onBack }) {
     const value = text.value;
     if (!value.trim() || !state.openId) return;
     text.value = "";
+    state.drafts.delete(state.openId);
     grow(text);
     stickToBottom = true;
     store.post(state.openId, value);
   };
+}
+
+/** Keeps what was typed with its conversation, and shows the next one's. */
+function switchDraft(nextId) {
+  const text = $("composer-text");
+  if (state.openId && text.value) state.drafts.set(state.openId, text.value);
+  else if (state.openId) state.drafts.delete(state.openId);
+  text.value = (nextId && state.drafts.get(nextId)) || "";
+  grow(text);
 }
 
 function grow(textarea) {
@@ -42,12 +52,13 @@ function grow(textarea) {
 let stickToBottom = true;
 
 export async function openConversation(id) {
+  switchDraft(id);
   state.openId = id;
   store.markRead(id);
   document.body.classList.add("chat-open");
   stickToBottom = true;
   renderChat();
-  if (!state.messages.get(id)?.loaded) {
+  if (!state.messages.has(id)) {
     try {
       await store.loadLatest(id);
     } catch (error) {
@@ -58,6 +69,7 @@ export async function openConversation(id) {
 }
 
 export function closeConversation() {
+  switchDraft(null);
   state.openId = null;
   document.body.classList.remove("chat-open");
   renderChat();
@@ -93,7 +105,7 @@ export function renderChat() {
   const scroller = $("message-scroller");
   const nearBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   const loaded = state.messages.get(conversation.id);
-  const names = new Map(conversation.members.map((member) => [member.user.id, displayName(member.user)]));
+  const names = new Map((conversation.members ?? []).map((member) => [member.user?.id, displayName(member.user)]));
   const rows = (loaded?.items ?? []).map((message) => messageRow(message, conversation, names));
   for (const item of store.pendingOf(conversation.id)) rows.push(pendingRow(conversation.id, item));
   if (loaded?.loaded && rows.length === 0) rows.push(h("li", { class: "empty" }, "No messages yet. Say hello!"));
@@ -117,7 +129,7 @@ function pendingRow(conversationId, item) {
   return h("li", { class: `message mine pending${failed ? " failed" : ""}`, dataset: { clientId: item.clientId } },
     h("p", { class: "text" }, item.text),
     failed
-      ? h("span", { class: "status", role: "alert" }, "Not sent. ",
+      ? h("span", { class: "status", role: "alert" }, `Not sent${item.error ? `: ${item.error}` : ""}. `,
         h("button", { type: "button", class: "link", onclick: () => store.retry(conversationId, item.clientId) }, "Retry"),
         " · ",
         h("button", { type: "button", class: "link", onclick: () => store.discard(conversationId, item.clientId) }, "Discard"))

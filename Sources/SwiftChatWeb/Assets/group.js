@@ -78,19 +78,20 @@ export function renderDetails() {
   }
   showError($("details-error"), null);
   const group = conversation.kind === "group";
-  const myRole = conversation.members.find((member) => member.user.id === state.me?.id)?.role;
+  const members = conversation.members ?? [];
+  const myRole = members.find((member) => member.user.id === state.me?.id)?.role;
   const manages = group && (myRole === "owner" || myRole === "admin");
   $("details-title").textContent = conversationTitle(conversation);
   $("rename-form").hidden = !manages;
   $("rename-input").value = conversation.title ?? "";
-  $("member-list").replaceChildren(...conversation.members.map((member) => h("li", { class: "member", dataset: { user: member.user.id } },
+  $("member-list").replaceChildren(...members.map((member) => h("li", { class: "member", dataset: { user: member.user.id } },
     h("span", { class: "title" }, displayName(member.user) + (member.user.id === state.me?.id ? " (you)" : "")),
     h("span", { class: "state" }, group ? member.role : ""),
     manages && member.user.id !== state.me?.id && member.role !== "owner"
       ? h("button", { type: "button", class: "secondary", "aria-label": `Remove ${displayName(member.user)}`,
         onclick: () => change(() => api.removeMember(conversation.id, member.user.id)) }, "Remove")
       : null)));
-  const memberIds = new Set(conversation.members.map((member) => member.user.id));
+  const memberIds = new Set(members.map((member) => member.user.id));
   const candidates = contacts().filter((user) => !memberIds.has(user.id));
   $("add-member-form").hidden = !manages || candidates.length === 0;
   $("add-member-select").replaceChildren(...candidates.map((user) => h("option", { value: user.id }, displayName(user))));

@@ -16,6 +16,8 @@ let phone = "";
 export function showLogin(onSignedIn) {
   $("app-view").hidden = true;
   $("login-view").hidden = false;
+  $("login-phone").value = "";
+  $("login-code").value = "";
   showStep("phone");
   const form = $("login-form");
   form.onsubmit = async (event) => {

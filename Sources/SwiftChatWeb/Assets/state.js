@@ -17,13 +17,24 @@ export const state = {
   unread: new Map(),
   people: [],
   openId: null,
+  /** conversation id → the text typed but not sent */
+  drafts: new Map(),
   connection: "connecting",
 };
 
 export function onChange(listener) { listeners.add(listener); }
 
-export function changed(what) {
-  for (const listener of listeners) listener(what);
+/** Forgets everything of the signed-in user (sign-out), so the next one starts clean. */
+export function reset() {
+  Object.assign(state, {
+    me: null, conversations: new Map(), messages: new Map(), pending: new Map(), unread: new Map(), people: [], openId: null,
+    drafts: new Map(), connection: "connecting",
+  });
+  counted.clear();
+}
+
+export function changed(what, detail) {
+  for (const listener of listeners) listener(what, detail);
 }
 
 // Read positions survive a reload of the page (they are this browser's, not the server's).
@@ -37,15 +48,19 @@ export function markRead(conversationId) {
   state.unread.delete(conversationId);
   if (!latest) return;
   const positions = readPositions();
+  if ((positions[conversationId] ?? 0) >= latest) return;
   positions[conversationId] = latest;
+  // Only conversations the user still has: the stored positions stay as few as those.
+  for (const id of Object.keys(positions)) if (!state.conversations.has(Number(id))) delete positions[id];
   localStorage.setItem(readKey(), JSON.stringify(positions));
 }
 
 export function conversationTitle(conversation) {
   if (!conversation) return "";
-  if (conversation.kind === "group") return conversation.title || "Untitled group";
-  const other = conversation.members.find((member) => member.user.id !== state.me?.id);
-  return displayName(other?.user ?? conversation.members[0]?.user);
+  if (conversation.kind === "group") return String(conversation.title || "Untitled group");
+  const members = Array.isArray(conversation.members) ? conversation.members : [];
+  const other = members.find((member) => member.user?.id !== state.me?.id);
+  return displayName(other?.user ?? members[0]?.user);
 }
 
 export function sortedConversations() {
@@ -80,8 +95,14 @@ export async function reloadPeople() {
 }
 
 export async function loadLatest(conversationId) {
+  // Made before the request, so that a message.created applied while it runs lands here too.
+  const entry = { items: [], hasMore: false, loaded: false };
+  state.messages.set(conversationId, entry);
   const page = await api.messages(conversationId, { limit: 50 });
-  state.messages.set(conversationId, { items: page.results, hasMore: page.has_more, loaded: true });
+  if (state.messages.get(conversationId) !== entry) return;  // reloaded or removed meanwhile
+  entry.items = dedupe([...(Array.isArray(page.results) ? page.results : []), ...entry.items]);
+  entry.hasMore = Boolean(page.has_more);
+  entry.loaded = true;
   changed("messages");
 }
 
@@ -89,8 +110,9 @@ export async function loadOlder(conversationId) {
   const loaded = state.messages.get(conversationId);
   if (!loaded?.items.length || !loaded.hasMore) return;
   const page = await api.messages(conversationId, { before: loaded.items[0].id, limit: 50 });
-  loaded.items = dedupe([...page.results, ...loaded.items]);
-  loaded.hasMore = page.has_more;
+  loaded.items = dedupe([...(Array.isArray(page.results) ? page.results : []), ...loaded.items]);
+  loaded.hasMore = Boolean(page.has_more);
+  if (loaded.items.length > MAX_MESSAGES_KEPT) loaded.items.length = MAX_MESSAGES_KEPT;  // the newest are dropped, to be reloaded
   changed("older");
 }
 
@@ -99,10 +121,19 @@ function dedupe(items) {
   return items.filter((item) => !seen.has(item.id) && seen.add(item.id)).sort((a, b) => a.id - b.id);
 }
 
-/** Adds a message wherever it shows; true when it is newer than anything known of its conversation. */
+// Unread: messages of others after this browser's read position, each counted once.
+const counted = new Set();
+function countUnread(message) {
+  const key = `${message.conversation}:${message.id}`;
+  if (counted.has(key) || message.id <= (readPositions()[message.conversation] ?? 0)) return;
+  if (counted.size > 10000) counted.clear();
+  counted.add(key);
+  state.unread.set(message.conversation, (state.unread.get(message.conversation) ?? 0) + 1);
+}
+
+/** Adds a message wherever it shows. */
 function addMessage(message) {
   const conversation = state.conversations.get(message.conversation);
-  const isNew = !conversation || conversation.latest_message_id == null || message.id > conversation.latest_message_id;
   if (conversation) {
     if (!conversation.last_message || message.id >= conversation.last_message.id) {
       conversation.last_message = message;
@@ -121,7 +152,6 @@ function addMessage(message) {
     }
   }
   if (message.sender === state.me?.id && message.client_id) dropPending(message.conversation, message.client_id);
-  return isNew;
 }
 
 export async function refreshConversation(id) {
@@ -139,7 +169,12 @@ function removeConversation(id) {
   state.conversations.delete(id);
   state.messages.delete(id);
   state.unread.delete(id);
-  if (state.openId === id) state.openId = null;
+  state.pending.delete(id);
+  state.drafts.delete(id);
+  if (state.openId === id) {
+    state.openId = null;
+    changed("gone");
+  }
 }
 
 /** One event of the log (`v2-api.md` §2). */
@@ -148,12 +183,18 @@ export async function applyEvent(event) {
   switch (event.type) {
     case "message.created": {
       const message = data.message;
+      if (!message || !Number.isSafeInteger(message.id)) break;
       if (!state.conversations.has(message.conversation)) await refreshConversation(message.conversation);
-      const isNew = addMessage(message);
+      if (!state.conversations.has(message.conversation)) break;  // no longer a member: nothing to show
+      addMessage(message);
       const visible = state.openId === message.conversation && document.visibilityState === "visible";
-      if (isNew && message.sender !== state.me?.id) {
-        if (visible) markRead(message.conversation);
-        else state.unread.set(message.conversation, (state.unread.get(message.conversation) ?? 0) + 1);
+      if (message.sender !== state.me?.id) {
+        if (visible) {
+          markRead(message.conversation);
+          changed("incoming", message);
+        } else {
+          countUnread(message);
+        }
       }
       changed("messages");
       changed("conversations");

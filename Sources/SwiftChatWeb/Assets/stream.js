@@ -24,7 +24,8 @@ export class ChatStream {
     this.timer = null;
     this.lastTick = Date.now();
     this.onOnline = () => this.reconnectNow();
-    this.onVisible = () => { if (document.visibilityState === "visible" && !this.isOpen) this.reconnectNow(); };
+    // Back in view with no socket at all (a reconnect waiting out its backoff): try at once.
+    this.onVisible = () => { if (document.visibilityState === "visible" && !this.socket) this.reconnectNow(); };
   }
 
   get isOpen() { return this.socket?.readyState === WebSocket.OPEN; }
@@ -35,9 +36,10 @@ export class ChatStream {
     document.addEventListener("visibilitychange", this.onVisible);
     // A laptop waking from sleep may hold a socket that is already dead: timers that ran far
     // late say so, and a fresh socket costs nothing (it resumes from lastSeq).
+    // Hidden tabs have their timers slowed on purpose, so only a visible page judges.
     this.sleepWatch = setInterval(() => {
       const now = Date.now();
-      if (now - this.lastTick > 20000) this.reconnectNow();
+      if (now - this.lastTick > 20000 && document.visibilityState === "visible") this.reconnectNow();
       this.lastTick = now;
     }, 5000);
     this.connect();
@@ -98,6 +100,13 @@ export class ChatStream {
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
+  /** Subscribes from the present; once subscribed, the client reloads what the REST API shows. */
+  startOver() {
+    this.lastSeq = null;
+    this.reloadOnSubscribed = true;
+    this.subscribe();
+  }
+
   subscribe() {
     const payload = { type: "subscribe" };
     if (this.lastSeq !== null) payload.since = this.lastSeq;
@@ -111,12 +120,19 @@ export class ChatStream {
     const payload = frame.payload ?? {};
     switch (payload.type) {
       case "subscribed": {
-        this.attempt = 0;
-        const newEpoch = this.epoch !== null && payload.epoch !== this.epoch;
+        // The backoff starts over only once a socket has stayed up a while, so a server that
+        // closes right after subscribing is not hammered.
+        const socket = this.socket;
+        setTimeout(() => { if (this.socket === socket && this.isOpen) this.attempt = 0; }, 10000);
+        const latest = Number(payload.latest_seq);
+        // Another database (a new epoch), or this one restored from an older copy: the seqs
+        // this client holds mean nothing there. Start from the present, then reload.
+        const elsewhere = (this.epoch !== null && payload.epoch !== this.epoch) || (this.lastSeq !== null && latest < this.lastSeq);
         this.epoch = payload.epoch;
-        if (this.lastSeq === null || newEpoch) this.lastSeq = payload.latest_seq;
+        if (elsewhere) return this.startOver();
+        if (this.lastSeq === null) this.lastSeq = Number.isSafeInteger(latest) ? latest : 0;
         this.onStatus("live");
-        if (this.reloadOnSubscribed || newEpoch) {
+        if (this.reloadOnSubscribed) {
           this.reloadOnSubscribed = false;
           this.onReload();
         }
@@ -124,16 +140,14 @@ export class ChatStream {
       }
       case "event": {
         const event = payload.event;
-        if (!event || (this.lastSeq !== null && event.seq <= this.lastSeq)) return;
+        if (!event || !Number.isSafeInteger(event.seq) || (this.lastSeq !== null && event.seq <= this.lastSeq)) return;
         this.lastSeq = event.seq;
         this.onEvent(event);
         break;
       }
       case "resync_required":
-        // Too far behind for the log: start from the present, then reload what it shows.
-        this.lastSeq = null;
-        this.reloadOnSubscribed = true;
-        this.subscribe();
+        // Too far behind for the log.
+        this.startOver();
         break;
       default:
         break;
