@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Drives SwiftChat's web client in real Chromium sessions (Selenium + chromedriver) against a
+"""Drives SwiftChat's web client in real Chromium browsers (Selenium + chromedriver) against a
 running dev-mode server, as two demo users, with a third one acting over the REST API.
 
 Alice's browser talks to the server directly; Rahul's goes through a TCP proxy that the script

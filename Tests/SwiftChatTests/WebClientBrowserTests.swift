@@ -7,7 +7,7 @@ import Testing
 /// sessions through Selenium (sign-in, interests, live chat both ways, a group with a third
 /// user, scroll-back, a network drop and the catch-up after it, a failed post and its retry, a
 /// phone-sized screen, sign-out, and no Content-Security-Policy violation) against a live app.
-/// Runs in a pass of its own, with `SWIFTCHAT_BROWSER_PASS=1` (two Chromium sessions beside the
+/// Runs in a pass of its own, with `SWIFTCHAT_BROWSER_PASS=1` (two Chromium browsers beside the
 /// rest of the suite starve its timing-sensitive tests): `.ci/run` runs
 /// `SWIFTCHAT_BROWSER_PASS=1 swift test --filter WebClientBrowserTests` after the other passes.
 /// It needs Chromium, chromedriver and Selenium; `SWIFTCHAT_REQUIRE_BROWSER_TEST=1` (as in
