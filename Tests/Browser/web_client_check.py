@@ -374,6 +374,19 @@ def run(base, artifacts):
         rahul.shot("11-caught-up")
         alice.shot("11-caught-up")
 
+        # A post that failed survives a reload of the page, and is sent once when it is back.
+        proxy.cut()
+        rahul.wait("offline again", lambda: rahul.find("#connection").get_attribute("data-state") != "live")
+        rahul.send("kept across a reload")
+        rahul.wait("the second failed post", lambda: rahul.visible("#message-list li.failed"))
+        proxy.restore()
+        rahul.driver.refresh()
+        rahul.wait("the socket back after the reload", lambda: rahul.find("#connection").get_attribute("data-state") == "live")
+        alice.wait("the post kept across the reload, once", lambda: alice.message_texts().count("kept across a reload") == 1)
+        rahul.open_conversation("Alice Smith")
+        rahul.wait("the post shown as sent", lambda: rahul.message_texts().count("kept across a reload") == 1
+                   and not rahul.all("#message-list li.pending"))
+
         # Managing the group: rename it and remove a member; the others see it live; Rahul leaves.
         maria_id = str(maria.me["id"])
         alice.open_conversation("Weekend plans")

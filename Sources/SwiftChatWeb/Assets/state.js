@@ -26,6 +26,7 @@ export function onChange(listener) { listeners.add(listener); }
 
 /** Forgets everything of the signed-in user (sign-out), so the next one starts clean. */
 export function reset() {
+  if (state.me) sessionStorage.removeItem(pendingKey());
   Object.assign(state, {
     me: null, conversations: new Map(), messages: new Map(), pending: new Map(), unread: new Map(), people: [], openId: null,
     drafts: new Map(), connection: "connecting",
@@ -86,6 +87,7 @@ export async function reloadAll() {
   if (state.openId && !state.conversations.has(state.openId)) state.openId = null;
   changed("conversations");
   if (state.openId) await loadLatest(state.openId);
+  restorePending();
   await reloadPeople();
 }
 
@@ -170,6 +172,7 @@ function removeConversation(id) {
   state.messages.delete(id);
   state.unread.delete(id);
   state.pending.delete(id);
+  savePending();
   state.drafts.delete(id);
   if (state.openId === id) {
     state.openId = null;
@@ -239,6 +242,33 @@ export function pendingOf(conversationId) { return state.pending.get(conversatio
 function dropPending(conversationId, clientId) {
   const list = pendingOf(conversationId).filter((item) => item.clientId !== clientId);
   if (list.length) state.pending.set(conversationId, list); else state.pending.delete(conversationId);
+  savePending();
+}
+
+// Posts the server has not confirmed survive a reload of the page (in this tab), and are sent
+// again with their client_id once it is back: stored once, whatever happened to the first try.
+const pendingKey = () => `swiftchat.pending.${state.me?.id}`;
+
+function savePending() {
+  if (!state.me) return;
+  const saved = {};
+  for (const [id, list] of state.pending) saved[id] = list.map(({ clientId, text }) => ({ clientId, text }));
+  if (Object.keys(saved).length) sessionStorage.setItem(pendingKey(), JSON.stringify(saved));
+  else sessionStorage.removeItem(pendingKey());
+}
+
+function restorePending() {
+  let saved;
+  try { saved = JSON.parse(sessionStorage.getItem(pendingKey())) ?? {}; } catch { saved = {}; }
+  for (const [id, list] of Object.entries(saved)) {
+    const conversationId = Number(id);
+    if (!state.conversations.has(conversationId) || !Array.isArray(list)) continue;
+    for (const item of list.slice(0, 100)) {
+      if (typeof item?.text !== "string" || typeof item?.clientId !== "string") continue;
+      if (pendingOf(conversationId).some((entry) => entry.clientId === item.clientId)) continue;
+      post(conversationId, item.text, item.clientId);
+    }
+  }
 }
 
 /** 128 random bits as hex (crypto.randomUUID needs a secure context; plain http on a LAN is not one). */
@@ -250,6 +280,7 @@ export async function post(conversationId, text, clientId = newClientId()) {
   const list = pendingOf(conversationId).filter((item) => item.clientId !== clientId);
   list.push({ clientId, text, status: "sending" });
   state.pending.set(conversationId, list);
+  savePending();
   changed("messages");
   try {
     const message = await api.postMessage(conversationId, text, clientId);
