@@ -227,6 +227,13 @@ class Session:
         box.send_keys(text)
         box.send_keys(Keys.ENTER)
 
+    def send_while_offline(self, proxy, text):
+        """Cuts this browser's network, then posts: the post must stay on screen as failed."""
+        proxy.cut()
+        self.wait("the offline state", lambda: self.find("#connection").get_attribute("data-state") != "live")
+        self.send(text)
+        self.wait(f"{text!r} kept as a failed post with a retry", lambda: self.visible("#message-list li.failed"))
+
     def console_problems(self):
         """CSP violations, uncaught errors and the client's own warnings; not the refused
         connections a cut network causes, which the page is meant to ride out."""
@@ -352,10 +359,7 @@ def run(base, artifacts):
 
         # Rahul's network drops; what is sent meanwhile arrives once he is back.
         rahul.open_conversation("Alice Smith")
-        proxy.cut()
-        rahul.wait("the offline state", lambda: rahul.find("#connection").get_attribute("data-state") != "live")
-        rahul.send("written while offline")
-        rahul.wait("the failed post kept with a retry", lambda: rahul.visible("#message-list li.failed"))
+        rahul.send_while_offline(proxy, "written while offline")
         rahul.shot("10-offline")
         alice.open_conversation("Rahul Sharma")
         for index in range(3):
@@ -375,10 +379,7 @@ def run(base, artifacts):
         alice.shot("11-caught-up")
 
         # A post that failed survives a reload of the page, and is sent once when it is back.
-        proxy.cut()
-        rahul.wait("offline again", lambda: rahul.find("#connection").get_attribute("data-state") != "live")
-        rahul.send("kept across a reload")
-        rahul.wait("the second failed post", lambda: rahul.visible("#message-list li.failed"))
+        rahul.send_while_offline(proxy, "kept across a reload")
         proxy.restore()
         rahul.driver.refresh()
         rahul.wait("the socket back after the reload", lambda: rahul.find("#connection").get_attribute("data-state") == "live")
