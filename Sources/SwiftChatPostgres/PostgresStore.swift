@@ -70,14 +70,10 @@ public final class PostgresStore: ChatStore {
     /// Waits for `task` to end, or five seconds, whichever comes first. Not a task group: it
     /// would wait for the task anyway when leaving its scope.
     private static func awaitBriefly(_ task: Task<Void, Never>) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumed = Mutex(false)
-            let resumeOnce: @Sendable () -> Void = {
-                if resumed.withLock({ done in defer { done = true }; return !done }) { continuation.resume() }
-            }
-            Task { await task.value; resumeOnce() }
-            Task { try? await Task.sleep(for: .seconds(5)); resumeOnce() }
-        }
+        let first = FirstOutcome<Void>()
+        Task { await task.value; first.deliver(.success(())) }
+        Task { try? await Task.sleep(for: .seconds(5)); first.deliver(.success(())) }
+        try? await first.value
     }
 
     public func migrate() async throws {
