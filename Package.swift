@@ -83,6 +83,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Attachment bytes in an S3-compatible bucket: requests signed with AWS Signature V4.
+        .target(
+            name: "SwiftChatS3",
+            dependencies: [
+                "SwiftChatCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The browser client: its own HTML, CSS and JavaScript, compiled into the binary so that
         // nothing has to sit beside it.
         .target(
@@ -98,6 +110,7 @@ let package = Package(
                 "SwiftChatSQLite",
                 "SwiftChatPostgres",
                 "SwiftChatRedis",
+                "SwiftChatS3",
                 "SwiftChatWeb",
                 "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -139,6 +152,7 @@ let package = Package(
                 "SwiftChatPostgres",
                 "SwiftChatRedis",
                 "RedisClient",
+                "SwiftChatS3",
                 "SwiftChatServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

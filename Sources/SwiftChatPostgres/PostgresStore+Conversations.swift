@@ -150,13 +150,15 @@ extension PostgresStore {
                     """, logger: logger) { try $0.message() }
             }
             let hasMore = messages.count > limit
-            messages = Array(messages.prefix(limit))
+            messages = try await Self.withAttachments(connection, logger, Array(messages.prefix(limit)))
             if case .after = window {} else { messages.reverse() }
             return MessagePage(messages: messages, hasMore: hasMore)
         }
     }
 
-    public func postMessage(in id: ConversationID, by sender: UserID, text: String, clientID: String?, at date: Date) async throws -> PostOutcome {
+    public func postMessage(
+        in id: ConversationID, by sender: UserID, text: String, clientID: String?, attachments: [AttachmentID], at date: Date
+    ) async throws -> PostOutcome {
         try await transaction { connection, logger in
             guard let interest = try await connection.first("SELECT interest_id FROM conversations WHERE id = \(id) FOR UPDATE", logger: logger, {
                 try $0.next(InterestID?.self)
@@ -165,10 +167,10 @@ extension PostgresStore {
                 SELECT \(unescaped: Self.messageColumns) FROM chat_messages WHERE conversation_id = \(id) AND user_id = \(sender) AND client_id = \(clientID)
                 """, logger: logger, { try $0.message() })
             {
-                return .existing(existing)
+                return .existing(try await Self.withAttachments(connection, logger, [existing])[0])
             }
             return .created(try await Self.insertMessage(connection, logger, conversation: id, interest: interest, sender: sender, text: text,
-                clientID: clientID, at: date))
+                clientID: clientID, attachments: attachments, at: date))
         }
     }
 
@@ -176,13 +178,14 @@ extension PostgresStore {
 
     static func insertMessage(
         _ connection: PostgresConnection, _ logger: Logger, conversation: ConversationID, interest: InterestID?, sender: UserID, text: String,
-        clientID: String?, at date: Date
+        clientID: String?, attachments: [AttachmentID] = [], at date: Date
     ) async throws -> ChatMessage {
-        let message = try await connection.first("""
+        var message = try await connection.first("""
             INSERT INTO chat_messages (conversation_id, interest_id, user_id, message, client_id, created_at)
             VALUES (\(conversation), \(interest), \(sender), \(text), \(clientID), \(Timestamp(date)))
             RETURNING \(unescaped: messageColumns)
             """, logger: logger) { try $0.message() }.orThrow()
+        message.attachments = try await attach(connection, logger, attachments, to: message.id, sender: sender)
         try await connection.run("""
             UPDATE conversations SET latest_message_id = \(message.id), activity_at = GREATEST(activity_at, \(Timestamp(date))) WHERE id = \(conversation)
             """, logger: logger)
@@ -256,6 +259,7 @@ extension PostgresStore {
             lastMessage = try await connection.first("SELECT \(unescaped: messageColumns) FROM chat_messages WHERE id = \(latest)", logger: logger) {
                 try $0.message()
             }
+            if let found = lastMessage { lastMessage = try await withAttachments(connection, logger, [found])[0] }
         }
         return Conversation(
             id: head.id, kind: ConversationKind(rawValue: head.kind) ?? .group, title: head.title, interestID: head.interest,

@@ -130,6 +130,45 @@ enum SQLiteSchema {
                 INSERT INTO swiftchat_meta (key, value) VALUES ('epoch', lower(hex(randomblob(16))));
                 """)
         }
+        migrator.registerMigration("0003 attachments, blob deletions") { db in
+            try db.execute(sql: """
+                CREATE TABLE attachments (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    uploader_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    storage_key TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    mime_type TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    width INTEGER,
+                    height INTEGER,
+                    thumbnail_key TEXT,
+                    thumbnail_width INTEGER,
+                    thumbnail_height INTEGER,
+                    message_id INTEGER REFERENCES chat_messages(id) ON DELETE CASCADE,
+                    position INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX attachments_message ON attachments (message_id, position);
+                CREATE INDEX attachments_uploader ON attachments (uploader_id);
+                CREATE INDEX attachments_unattached ON attachments (created_at) WHERE message_id IS NULL;
+                -- Blobs to delete from the storage, and when; the sweeper drains it.
+                CREATE TABLE blob_deletions (
+                    storage_key TEXT PRIMARY KEY,
+                    due_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX blob_deletions_due ON blob_deletions (due_at);
+                -- Fires for cascades too: a deleted message, conversation, interest or user
+                -- queues its files in the transaction that deletes it.
+                CREATE TRIGGER attachments_queue_blobs AFTER DELETE ON attachments BEGIN
+                    INSERT OR REPLACE INTO blob_deletions (storage_key, due_at)
+                        VALUES (OLD.storage_key, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER));
+                    INSERT OR REPLACE INTO blob_deletions (storage_key, due_at)
+                        SELECT OLD.thumbnail_key, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)
+                        WHERE OLD.thumbnail_key IS NOT NULL;
+                END;
+                """)
+        }
         return migrator
     }
 }

@@ -141,25 +141,27 @@ extension SQLiteStore {
                 rows = try db.fetchRows(sql: "SELECT \(columns) FROM chat_messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",
                     arguments: [id, message, limit + 1])
             }
-            var messages = rows.prefix(limit).map(Self.message(from:))
+            var messages = try Self.withAttachments(db, rows.prefix(limit).map(Self.message(from:)))
             if case .after = window {} else { messages.reverse() }
             return MessagePage(messages: messages, hasMore: rows.count > limit)
         }
     }
 
-    public func postMessage(in id: ConversationID, by sender: UserID, text: String, clientID: String?, at date: Date) async throws -> PostOutcome {
+    public func postMessage(
+        in id: ConversationID, by sender: UserID, text: String, clientID: String?, attachments: [AttachmentID], at date: Date
+    ) async throws -> PostOutcome {
         try await write { db in
             if let clientID, let existing = try db.fetchRow(
                 sql: "SELECT \(Self.messageColumns) FROM chat_messages WHERE conversation_id = ? AND user_id = ? AND client_id = ?",
                 arguments: [id, sender, clientID])
             {
-                return .existing(Self.message(from: existing))
+                return .existing(try Self.withAttachments(db, [Self.message(from: existing)])[0])
             }
             guard let interest = try db.fetchRow(sql: "SELECT interest_id FROM conversations WHERE id = ?", arguments: [id]) else {
                 throw StoreError.missingReference
             }
             return .created(try Self.insertMessage(db, conversation: id, interest: interest["interest_id"], sender: sender, text: text,
-                clientID: clientID, micros: Micros.from(date)))
+                clientID: clientID, attachments: attachments, micros: Micros.from(date)))
         }
     }
 
@@ -167,13 +169,15 @@ extension SQLiteStore {
 
     /// Inserts a message, moves the conversation's activity, and tells every member.
     static func insertMessage(
-        _ db: Database, conversation: ConversationID, interest: InterestID?, sender: UserID, text: String, clientID: String?, micros: Int64
+        _ db: Database, conversation: ConversationID, interest: InterestID?, sender: UserID, text: String, clientID: String?,
+        attachments: [AttachmentID] = [], micros: Int64
     ) throws -> ChatMessage {
         try db.run(sql: "INSERT INTO chat_messages (conversation_id, interest_id, user_id, message, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [conversation, interest, sender, text, clientID, micros])
-        let message = ChatMessage(
+        var message = ChatMessage(
             id: db.lastInsertedID(), conversationID: conversation, interestID: interest, userID: sender, message: text, clientID: clientID,
             createdAt: Micros.date(micros))
+        message.attachments = try attach(db, attachments, to: message.id, sender: sender)
         try db.run(sql: "UPDATE conversations SET latest_message_id = ?, activity_at = max(activity_at, ?) WHERE id = ?",
             arguments: [message.id, micros, conversation])
         try append(db, [EventDrafts.messageCreated(message, recipients: try memberIDs(db, conversation: conversation))], micros: micros)
@@ -228,7 +232,7 @@ extension SQLiteStore {
         let latest: ChatMessageID? = row["latest_message_id"]
         let lastMessage = try latest.flatMap {
             try db.fetchRow(sql: "SELECT \(messageColumns) FROM chat_messages WHERE id = ?", arguments: [$0]).map(message(from:))
-        }
+        }.map { try withAttachments(db, [$0])[0] }
         return Conversation(
             id: row["id"], kind: ConversationKind(rawValue: row["kind"]) ?? .group, title: row["title"], interestID: row["interest_id"],
             createdAt: Micros.date(row["created_at"]), createdBy: row["created_by"], members: members, lastMessage: lastMessage)

@@ -11,6 +11,9 @@ public struct AppRuntime: Sendable {
     let admissions: AdmittedConnections
     /// Every route served, with its documentation.
     let routes: RouteTable
+    /// Where attachments are kept, and what clears out the ones no longer wanted.
+    public let storage: any BlobStorage
+    let mediaSweeper: MediaSweeper
 
     public var openSockets: Int { socketCounters.open }
 

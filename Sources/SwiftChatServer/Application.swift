@@ -25,7 +25,12 @@ public func buildApplication(
         logger.warning("dev mode (PROJECT_RUNNING_ENV=dev): OTP codes are returned in API responses; never run production like this")
     }
 
-    let services = AppServices(settings: settings, store: store, broker: broker, auth: auth, now: now)
+    let storage = try await makeBlobStorage(settings, logger: logger)
+    let thumbnails = ThumbnailQueue(
+        store: store, storage: storage, maker: ThumbnailMaker(program: settings.media.thumbnailProgram, maxImagePixels: settings.media.maxImagePixels), logger: logger)
+    let services = AppServices(
+        settings: settings, store: store, broker: broker, auth: auth, storage: storage, secret: secret,
+        onImageStored: { thumbnails.enqueue($0) }, logger: logger, now: now)
     let routes = APIRoutes(router: Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints]), table: RouteTable())
     registerHTTPRoutes(on: routes, services: services, settings: settings)
     let webSocketRouter = makeWebSocketRouter(routes: routes, services: services, fanout: fanout, settings: settings)
@@ -39,11 +44,13 @@ public func buildApplication(
             broker,
             HousekeepingService(store: store, auth: auth, throttles: services.api.throttles, logger: logger, now: now),
             EventPruningService(events: services.eventLog, interval: settings.eventPruneInterval, logger: logger),
+            MediaSweeperService(sweeper: services.mediaSweeper, interval: settings.media.sweepInterval, logger: logger),
+            thumbnails,
         ],
         logger: logger)
     let runtime = AppRuntime(
         settings: settings, store: store, broker: broker, auth: auth, socketCounters: services.socketCounters,
-        admissions: services.gate.admissions, routes: routes.table)
+        admissions: services.gate.admissions, routes: routes.table, storage: storage, mediaSweeper: services.mediaSweeper)
     return (app, runtime)
 }
 

@@ -26,6 +26,8 @@ public enum APIError: Error, Equatable, Sendable {
     case payloadTooLarge(String)
     /// 415 `{"detail": "Unsupported media type \"x\" in request."}`
     case unsupportedMediaType(String)
+    /// 415 `{"detail", "code": "unsupported_file"}`: an upload whose content may not be stored.
+    case unsupportedFile(String)
     /// 410 `{"detail", "code": "resync_required", "oldest_seq"}`: events after the client's
     /// position were pruned.
     case resyncRequired(oldestSeq: Int64)

@@ -42,3 +42,4 @@ public typealias UserID = EntityID<User>
 public typealias InterestID = EntityID<Interest>
 public typealias ChatMessageID = EntityID<ChatMessage>
 public typealias ConversationID = EntityID<Conversation>
+public typealias AttachmentID = EntityID<Attachment>

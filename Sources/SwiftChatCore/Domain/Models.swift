@@ -117,10 +117,12 @@ public struct ChatMessage: Sendable, Equatable {
     /// The sender's idempotency key (v2 posts), unique per sender and conversation.
     public var clientID: String?
     public var createdAt: Date
+    /// The files it carries, in the order the sender gave them (v2 only).
+    public var attachments: [Attachment]
 
     public init(
         id: ChatMessageID, conversationID: ConversationID, interestID: InterestID?, userID: UserID, message: String,
-        clientID: String? = nil, createdAt: Date
+        clientID: String? = nil, createdAt: Date, attachments: [Attachment] = []
     ) {
         self.id = id
         self.conversationID = conversationID
@@ -129,6 +131,7 @@ public struct ChatMessage: Sendable, Equatable {
         self.message = message
         self.clientID = clientID
         self.createdAt = createdAt
+        self.attachments = attachments
     }
 }
 

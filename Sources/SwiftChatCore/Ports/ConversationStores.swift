@@ -27,8 +27,11 @@ public protocol ConversationStore: Sendable {
     func removeMember(_ user: UserID, from id: ConversationID, at date: Date) async throws -> RemovalOutcome
     func messages(in id: ConversationID, window: MessageWindow, limit: Int) async throws -> MessagePage
     /// A `clientID` the sender already used in the conversation answers that message and
-    /// stores nothing. Throws `StoreError.missingReference` when the conversation is gone.
-    func postMessage(in id: ConversationID, by sender: UserID, text: String, clientID: String?, at date: Date) async throws -> PostOutcome
+    /// stores nothing. Throws `StoreError.missingReference` when the conversation is gone, and
+    /// `.attachmentUnavailable` when an attachment is not the sender's own unused one.
+    func postMessage(
+        in id: ConversationID, by sender: UserID, text: String, clientID: String?, attachments: [AttachmentID], at date: Date
+    ) async throws -> PostOutcome
 }
 
 /// Each user's ordered event log.
@@ -40,4 +43,11 @@ public protocol EventLogStore: Sendable {
     /// Deletes events older than `date` that are not among their user's last `keepingLast`,
     /// at most `batch` of them; returns how many went.
     func pruneEvents(before date: Date, keepingLast: Int, batch: Int) async throws -> Int
+}
+
+extension ConversationStore {
+    /// A post without attachments.
+    public func postMessage(in id: ConversationID, by sender: UserID, text: String, clientID: String?, at date: Date) async throws -> PostOutcome {
+        try await postMessage(in: id, by: sender, text: text, clientID: clientID, attachments: [], at: date)
+    }
 }

@@ -9,8 +9,10 @@ public enum StoreError: Error, Equatable {
     case missingReference
     /// The database did not answer in time (a server store that lost its server).
     case unavailable
-    /// A bound was reached (a group at its member limit).
+    /// A bound was reached (a group at its member limit, an uploader's quota).
     case limitReached
+    /// An attachment named by a post is not the sender's, is already carried by a message, or is gone.
+    case attachmentUnavailable
 }
 
 public protocol UserStore: Sendable {
@@ -165,7 +167,7 @@ public struct TableCounts: Sendable, Equatable, CustomStringConvertible {
 /// group, started before the server and stopped after it) keeps its connections up while it is
 /// used, and `close()` releases them once the group has stopped. A command or a test without a
 /// group runs a store's connections in a task of its own (`PostgresStore.standalone`).
-public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, StoreTransfer, MarkerStore, Service {
+public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, AttachmentStore, StoreTransfer, MarkerStore, Service {
     /// Creates or upgrades the schema. Safe to run from several processes at once.
     func migrate() async throws
     /// Answers only when the database does (the health route).

@@ -40,10 +40,17 @@ public struct TransferTable: Sendable, Equatable {
     ])
     public static let events = TransferTable("events", key: 2, [("user_id", .int, false), ("seq", .int, false), ("payload_id", .int, false)])
     public static let eventHeads = TransferTable("event_heads", key: 1, [("user_id", .int, false), ("last_seq", .int, false)])
+    public static let attachments = TransferTable("attachments", key: 1, [
+        ("id", .int, false), ("uploader_id", .int, false), ("storage_key", .text, false), ("name", .text, false),
+        ("mime_type", .text, false), ("size", .int, false), ("sha256", .text, false), ("width", .int, true), ("height", .int, true),
+        ("thumbnail_key", .text, true), ("thumbnail_width", .int, true), ("thumbnail_height", .int, true), ("message_id", .int, true),
+        ("position", .int, true), ("created_at", .time, false),
+    ])
+    public static let blobDeletions = TransferTable("blob_deletions", key: 1, [("storage_key", .text, false), ("due_at", .time, false)])
 
     /// Copied before chat messages (which refer to conversations).
     public static let beforeMessages: [TransferTable] = [conversations, members]
-    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads]
+    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads, attachments, blobDeletions]
     public static let all = beforeMessages + afterMessages
 }
 

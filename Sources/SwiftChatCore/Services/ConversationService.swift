@@ -9,6 +9,7 @@ public struct ConversationService: Sendable {
         public var maxMessageLength: Int
         public var maxTitleLength = 100
         public var maxClientIDLength = 100
+        public var maxAttachmentsPerMessage = 10
 
         public init(maxGroupMembers: Int, maxMessageLength: Int) {
             self.maxGroupMembers = maxGroupMembers
@@ -129,11 +130,18 @@ public struct ConversationService: Sendable {
         return try await store.messages(in: id, window: window, limit: limit)
     }
 
-    public func post(_ text: String, clientID: String?, in id: ConversationID, by caller: User) async throws -> PostOutcome {
+    /// `attachments` are the caller's own unused uploads; with any, the text may be blank.
+    public func post(
+        _ text: String, clientID: String?, attachments: [AttachmentID] = [], in id: ConversationID, by caller: User
+    ) async throws -> PostOutcome {
         _ = try await membership(id, caller: caller)
+        if attachments.count > limits.maxAttachmentsPerMessage {
+            throw APIError.field("attachments", "A message carries at most \(limits.maxAttachmentsPerMessage) attachments.")
+        }
+        if Set(attachments).count != attachments.count { throw APIError.field("attachments", "An attachment is named twice.") }
         // Checked trimmed, stored exactly as sent.
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { throw APIError.field("text", ErrorText.blank) }
+        if trimmed.isEmpty && attachments.isEmpty { throw APIError.field("text", ErrorText.blank) }
         if text.utf8.contains(0) { throw APIError.field("text", ErrorText.nullCharacters) }
         if trimmed.count > limits.maxMessageLength { throw APIError.field("text", ErrorText.maxLength(limits.maxMessageLength)) }
         if let clientID {
@@ -143,12 +151,15 @@ public struct ConversationService: Sendable {
         }
         let outcome: PostOutcome
         do {
-            outcome = try await store.postMessage(in: id, by: caller.id, text: text, clientID: clientID, at: now())
+            outcome = try await store.postMessage(in: id, by: caller.id, text: text, clientID: clientID, attachments: attachments, at: now())
         } catch StoreError.missingReference {
             throw APIError.notFound
+        } catch StoreError.attachmentUnavailable {
+            throw APIError.field("attachments", "Each attachment must be one of your own uploads that no message carries yet.")
         } catch StoreError.conflict {
             // Two posts with one client_id raced: the first one stored is the answer.
-            guard let clientID, let first = try await store.postMessage(in: id, by: caller.id, text: text, clientID: clientID, at: now()).existing
+            guard let clientID,
+                let first = try await store.postMessage(in: id, by: caller.id, text: text, clientID: clientID, attachments: attachments, at: now()).existing
             else { throw StoreError.conflict }
             return .existing(first)
         }

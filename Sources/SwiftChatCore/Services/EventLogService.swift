@@ -21,13 +21,18 @@ public struct EventLogService: Sendable {
 
     let store: any ChatStore
     public let retention: Retention
+    /// Adds each reader's own download links to the attachments events carry.
+    let attachmentLinks: AttachmentLinkSigner?
     let now: @Sendable () -> Date
     public let reads = EventLogReadCounter()
     private let epochCache = EpochCache()
 
-    public init(store: any ChatStore, retention: Retention, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any ChatStore, retention: Retention, attachmentLinks: AttachmentLinkSigner? = nil, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.retention = retention
+        self.attachmentLinks = attachmentLinks
         self.now = now
     }
 
@@ -40,9 +45,15 @@ public struct EventLogService: Sendable {
 
     public func read(of user: UserID, since: Int64, limit: Int) async throws -> Read {
         reads.add()
-        let slice = try await store.events(of: user, after: since, limit: limit)
+        var slice = try await store.events(of: user, after: since, limit: limit)
         // Seqs after `since` must all still be there: the first kept one follows it at once.
         if since < slice.latestSeq && since + 1 < slice.oldestSeq { return .resyncRequired(oldestSeq: slice.oldestSeq) }
+        if let attachmentLinks {
+            let date = now()
+            for index in slice.events.indices where slice.events[index].type == .messageCreated {
+                slice.events[index].data = attachmentLinks.addingLinks(toEventData: slice.events[index].data, viewer: user, now: date)
+            }
+        }
         return .events(slice)
     }
 

@@ -8,11 +8,23 @@ public enum V2Representation {
         ])
     }
 
-    public static func message(_ message: ChatMessage) -> JSONValue {
+    /// `attachment` renders each attachment: its viewer's links are added by the routes and at
+    /// delivery (`AttachmentLinkSigner`), never stored.
+    public static func message(_ message: ChatMessage, attachment: (Attachment) -> JSONValue = attachment) -> JSONValue {
         .object([
             ("id", .id(message.id)), ("conversation", .id(message.conversationID)), ("sender", .id(message.userID)),
             ("text", .string(message.message)), ("client_id", .string(message.clientID)),
             ("created_at", .string(ISOTimestamp.string(message.createdAt))),
+            ("attachments", .array(message.attachments.map(attachment))),
+        ])
+    }
+
+    /// `{id, name, type, size, width, height}`: what was found in the file, links left out.
+    public static func attachment(_ attachment: Attachment) -> JSONValue {
+        .object([
+            ("id", .id(attachment.id)), ("name", .string(attachment.name)), ("type", .string(attachment.mimeType)),
+            ("size", .int(attachment.size)), ("width", attachment.width.map { .int(Int64($0)) } ?? .null),
+            ("height", attachment.height.map { .int(Int64($0)) } ?? .null),
         ])
     }
 
@@ -23,13 +35,13 @@ public enum V2Representation {
         ])
     }
 
-    public static func conversation(_ conversation: Conversation) -> JSONValue {
+    public static func conversation(_ conversation: Conversation, attachment: (Attachment) -> JSONValue = attachment) -> JSONValue {
         .object([
             ("id", .id(conversation.id)), ("kind", .string(conversation.kind.rawValue)), ("title", .string(conversation.title)),
             ("interest", .id(conversation.interestID)),
             ("created_at", .string(ISOTimestamp.string(conversation.createdAt))), ("created_by", .id(conversation.createdBy)),
             ("members", .array(conversation.members.map(member))),
-            ("last_message", conversation.lastMessage.map(message) ?? .null),
+            ("last_message", conversation.lastMessage.map { message($0, attachment: attachment) } ?? .null),
             ("latest_message_id", .id(conversation.lastMessage?.id)),
         ])
     }

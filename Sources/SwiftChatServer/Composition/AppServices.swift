@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SwiftChatCore
 
 /// The services the routes and the socket use, built once from the settings and the backends.
@@ -10,10 +11,25 @@ struct AppServices: Sendable {
     let eventLog: EventLogService
     let gate: WebSocketGate
     let socketCounters: SocketCounters
+    let attachments: AttachmentService
+    let uploadForms: UploadFormToken
+    let mediaSweeper: MediaSweeper
 
-    init(settings: Settings, store: any ChatStore, broker: any Broker, auth: AuthService, now: @escaping @Sendable () -> Date) {
+    init(
+        settings: Settings, store: any ChatStore, broker: any Broker, auth: AuthService, storage: any BlobStorage, secret: String,
+        onImageStored: @escaping @Sendable (Attachment) -> Void, logger: Logger, now: @escaping @Sendable () -> Date
+    ) {
         self.store = store
         self.broker = broker
+        let links = AttachmentLinkSigner(secret: secret, lifetime: settings.media.linkLifetime)
+        let media = settings.media
+        attachments = AttachmentService(
+            store: store, storage: storage,
+            limits: UploadLimits(
+                maxSize: media.maxUploadSize, quotaPerUser: media.quotaPerUser, allowedTypes: media.allowedTypes, maxImagePixels: media.maxImagePixels),
+            links: links, onImageStored: onImageStored, now: now)
+        uploadForms = UploadFormToken(secret: secret)
+        mediaSweeper = MediaSweeper(store: store, storage: storage, unattachedLifetime: media.unattachedLifetime, logger: logger, now: now)
         let throttles = WriteThrottles(
             messagesPerMinute: settings.messageRatePerUser, interestChangesPerMinute: settings.interestRatePerUser, now: now)
         let interests = InterestService(store: store, broker: broker, now: now)
@@ -23,10 +39,10 @@ struct AppServices: Sendable {
             messages: ChatMessageService(
                 store: store, broker: broker, interests: interests, maxMessageLength: settings.maxMessageLength, now: now),
             maxBodySize: settings.maxBodySize, throttles: throttles,
-            search: SearchLimits(maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength),
+            search: SearchLimits(maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength), attachmentLinks: links,
             trustedProxies: settings.trustProxy ? settings.trustedProxies : [], trustProxy: settings.trustProxy)
         eventLog = EventLogService(
-            store: store, retention: .init(age: settings.eventRetention, count: settings.eventRetentionCount), now: now)
+            store: store, retention: .init(age: settings.eventRetention, count: settings.eventRetentionCount), attachmentLinks: links, now: now)
         conversations = ConversationService(
             store: store, broker: broker,
             limits: .init(maxGroupMembers: settings.groupMaxMembers, maxMessageLength: settings.maxMessageLength), now: now)

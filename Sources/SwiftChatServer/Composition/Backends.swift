@@ -2,6 +2,8 @@ import Logging
 import SwiftChatCore
 import SwiftChatPostgres
 import SwiftChatRedis
+import SwiftChatS3
+import AsyncHTTPClient
 import SwiftChatSQLite
 
 /// The configured database (PostgreSQL when `DATABASE_URL` is set, else the SQLite file), once
@@ -29,6 +31,18 @@ public func openStore(_ settings: Settings, logger: Logger) async throws -> any 
         throw error
     }
     return store
+}
+
+/// Attachments' storage: the S3-compatible bucket when `SWIFTCHAT_S3_BUCKET` is set, else the
+/// media folder on local disk.
+func makeBlobStorage(_ settings: Settings, logger: Logger) async throws -> any BlobStorage {
+    guard let s3 = settings.media.s3 else { return try LocalDiskBlobStorage(root: settings.media.directory) }
+    let storage = S3BlobStorage(
+        configuration: try S3Configuration(
+            endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyID: s3.accessKeyID,
+            secretAccessKey: s3.secretAccessKey, pathStyle: s3.pathStyle),
+        httpClient: .shared)
+    return storage
 }
 
 /// Redis when `REDIS_URL` is set, else the in-process broker. The first connections are made

@@ -16,6 +16,8 @@ func registerHTTPRoutes(on routes: APIRoutes<AppRequestContext>, services: AppSe
     InterestController(api: api).register(on: routes)
     ConversationController(api: api, conversations: services.conversations).register(on: routes)
     EventController(api: api, events: services.eventLog).register(on: routes)
+    UploadController(api: api, attachments: services.attachments, formTokens: services.uploadForms).register(on: routes)
+    AttachmentController(api: api, attachments: services.attachments).register(on: routes)
     // The documentation belongs with the API it documents (nginx sends /swagger/ to web).
     SwaggerController(table: routes.table, localUIDirectory: settings.swaggerUIDirectory, maxMessageLength: settings.maxMessageLength)
         .register(on: routes)

@@ -92,6 +92,7 @@ public struct Settings: Sendable {
     public var eventRetentionCount: Int
     public var eventPruneInterval: TimeInterval
     public var maxBodySize: Int
+    public var media: MediaSettings
     public var webSocketPingInterval: TimeInterval
     public var webSocketIdleTimeout: TimeInterval
     public var webSocketQueueLimit: Int
@@ -223,6 +224,7 @@ public struct Settings: Sendable {
         eventRetentionCount = try s.integer("SWIFTCHAT_EVENT_RETENTION_COUNT", in: 1...100_000_000)
         eventPruneInterval = try s.duration("SWIFTCHAT_EVENT_PRUNE_INTERVAL", positive: true)
         maxBodySize = try s.integer("SWIFTCHAT_MAX_BODY_SIZE", in: 1024...(1 << 30))
+        media = try MediaSettings(s, databasePath: databasePath)
         webSocketPingInterval = try s.duration("SWIFTCHAT_WS_PING_INTERVAL", positive: false)
         webSocketIdleTimeout = try s.duration("SWIFTCHAT_WS_IDLE_TIMEOUT", positive: false)
         webSocketQueueLimit = try s.integer("SWIFTCHAT_WS_QUEUE_LIMIT", in: 1...1_000_000)

@@ -12,6 +12,7 @@ struct APIContext: Sendable {
     let maxBodySize: Int
     let throttles: WriteThrottles
     let search: SearchLimits
+    let attachmentLinks: AttachmentLinkSigner
     /// Whose client-address headers are believed; empty: nobody's (the peer address counts).
     let trustedProxies: [AddressBlock]
     /// `X-Forwarded-Proto` is believed for absolute URLs (behind a proxy).

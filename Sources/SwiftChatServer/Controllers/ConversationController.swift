@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import SwiftChatCore
 
@@ -30,7 +31,7 @@ struct ConversationController {
         }
         let page = try await conversations.list(for: caller, after: cursor, limit: limit)
         return .json(.object([
-            ("results", .array(page.conversations.map(V2Representation.conversation))),
+            ("results", .array(page.conversations.map { shown($0, to: caller) })),
             ("next_cursor", .string(page.next?.text)),
         ]))
     }
@@ -39,19 +40,19 @@ struct ConversationController {
         let caller = try await api.caller(of: request)
         let (title, members) = try await body(GroupCreateBody.self, of: request).validated(maxMembers: conversations.limits.maxGroupMembers)
         let group = try await conversations.createGroup(title: title, members: members, by: caller)
-        return .json(V2Representation.conversation(group), status: .created)
+        return .json(shown(group, to: caller), status: .created)
     }
 
     @Sendable func retrieve(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
-        return .json(V2Representation.conversation(try await conversations.conversation(try conversationID(context), for: caller)))
+        return .json(shown(try await conversations.conversation(try conversationID(context), for: caller), to: caller))
     }
 
     @Sendable func rename(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
         let title = try await body(GroupRenameBody.self, of: request).validated()
-        return .json(V2Representation.conversation(try await conversations.rename(id, title: title, by: caller)))
+        return .json(shown(try await conversations.rename(id, title: title, by: caller), to: caller))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -97,19 +98,30 @@ struct ConversationController {
         default: throw APIError.badRequest("Give before or after, not both.")
         }
         let page = try await conversations.messages(in: id, window: window, limit: limit, for: caller)
-        return .json(.object([("results", .array(page.messages.map(V2Representation.message))), ("has_more", .bool(page.hasMore))]))
+        return .json(.object([("results", .array(page.messages.map { shown($0, to: caller) })), ("has_more", .bool(page.hasMore))]))
     }
 
     @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
         try api.throttles.chatMessage(by: caller.id)
-        let (text, clientID) = try await body(MessagePostBody.self, of: request).validated()
-        let outcome = try await conversations.post(text, clientID: clientID, in: id, by: caller)
+        let post = try await body(MessagePostBody.self, of: request).validated()
+        let outcome = try await conversations.post(post.text, clientID: post.clientID, attachments: post.attachments, in: id, by: caller)
         switch outcome {
-        case .created(let message): return .json(V2Representation.message(message), status: .created)
-        case .existing(let message): return .json(V2Representation.message(message))
+        case .created(let message): return .json(shown(message, to: caller), status: .created)
+        case .existing(let message): return .json(shown(message, to: caller))
         }
+    }
+
+    /// A message as `viewer` sees it: with the download links made for them.
+    private func shown(_ message: ChatMessage, to viewer: User) -> JSONValue {
+        let now = Date()
+        return V2Representation.message(message) { api.attachmentLinks.representation(of: $0, viewer: viewer.id, now: now) }
+    }
+
+    private func shown(_ conversation: Conversation, to viewer: User) -> JSONValue {
+        let now = Date()
+        return V2Representation.conversation(conversation) { api.attachmentLinks.representation(of: $0, viewer: viewer.id, now: now) }
     }
 
     private func body<Body: Decodable>(_ type: Body.Type, of request: Request) async throws -> Body {

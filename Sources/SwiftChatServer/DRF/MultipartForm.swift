@@ -55,7 +55,7 @@ enum MultipartForm {
     }
 
     /// A `name=value` parameter after the first `;` of a header value.
-    private static func parameter(_ name: String, in header: String) -> String? {
+    static func parameter(_ name: String, in header: String) -> String? {
         for piece in header.split(separator: ";").dropFirst() {
             let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, pair[0].lowercased() == name else { continue }

@@ -7,7 +7,7 @@ struct ConnectionLimits: Sendable {
     /// From the connection's start until the first request head has arrived (and been admitted,
     /// for a WebSocket handshake).
     var headTimeout: TimeAmount
-    /// From a request head until the end of its body.
+    /// From a request head to the first part of its body, and between parts.
     var bodyTimeout: TimeAmount
     /// An open connection with no request under way, after a response.
     var keepAliveTimeout: TimeAmount

@@ -13,7 +13,7 @@ extension APIError: HTTPResponseError {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .payloadTooLarge: .contentTooLarge
-        case .unsupportedMediaType: .unsupportedMediaType
+        case .unsupportedMediaType, .unsupportedFile: .unsupportedMediaType
         case .resyncRequired: .gone
         case .throttled: .tooManyRequests
         case .unavailable: .serviceUnavailable
@@ -51,6 +51,8 @@ extension APIError: HTTPResponseError {
             return .detail("Method \"\(method)\" not allowed.")
         case .unsupportedMediaType(let type):
             return .detail("Unsupported media type \"\(type)\" in request.")
+        case .unsupportedFile(let detail):
+            return .object([("detail", .string(detail)), ("code", .string("unsupported_file"))])
         case .resyncRequired(let oldest):
             return .object([
                 ("detail", .string("Events after this position were pruned: reload, then resume from a fresh position.")),

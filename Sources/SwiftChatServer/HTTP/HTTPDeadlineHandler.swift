@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 import SwiftChatCore
 
-/// Puts a deadline on every wait for a client: the first request head, each body, and each
+/// Puts a deadline on every wait for a client: the first request head, each read of a body, and each
 /// pause between keep-alive requests (`ConnectionLimits`). It also answers what the HTTP decoder
 /// refuses (an oversize head: 431; anything malformed: 400) with a JSON body and closes, where
 /// the connection would otherwise be left open without an answer. It sits right behind the
@@ -54,7 +54,9 @@ final class HTTPDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
             readingBody = true
             arm(context: context, limits.bodyTimeout)
         case .body:
-            break
+            // The deadline is between reads: an upload of any size may take as long as it keeps
+            // sending, and a client that stops is cut off one timeout later.
+            arm(context: context, limits.bodyTimeout)
         case .end:
             readingBody = false
             // An early answer (a refusal before the body was read) may already have ended.

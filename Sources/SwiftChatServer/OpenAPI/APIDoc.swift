@@ -31,8 +31,10 @@ struct APIDoc: Sendable {
     var query: [QueryParameter] = []
     /// Path parameters are integers unless named here.
     var pathSchemas: [String: JSONValue] = [:]
-    /// A JSON request body with this schema.
+    /// A request body with this schema.
     var body: JSONValue? = nil
+    /// The body's media type.
+    var bodyMediaType = "application/json"
     /// PUT and PATCH of a profile accept no body at all (nothing changes).
     var bodyRequired = true
     var replies: [Reply]

@@ -57,7 +57,7 @@ enum OpenAPIDocument {
         if let body = doc.body {
             pairs.append(("requestBody", .object([
                 ("required", .bool(doc.bodyRequired)),
-                ("content", .object([("application/json", .object([("schema", body)]))])),
+                ("content", .object([(doc.bodyMediaType, .object([("schema", body)]))])),
             ])))
         }
         var replies = doc.replies

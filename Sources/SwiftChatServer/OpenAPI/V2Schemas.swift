@@ -8,7 +8,7 @@ enum V2Schemas {
         let role = s.enumeration(MemberRole.allCases.map(\.rawValue))
         let message = s.object([
             ("id", s.integer), ("conversation", s.integer), ("sender", s.integer), ("text", s.string), ("client_id", s.nullableString),
-            ("created_at", s.dateTime),
+            ("created_at", s.dateTime), ("attachments", s.array(s.ref("Attachment"))),
         ])
         return [
             ("BaseUser", s.object([
@@ -16,6 +16,15 @@ enum V2Schemas {
             ])),
             ("Member", s.object([("user", s.ref("BaseUser")), ("role", role), ("joined_at", s.dateTime)])),
             ("Message", message),
+            ("Attachment", s.object([
+                ("id", s.integer), ("name", s.string), ("type", s.string), ("size", s.integer), ("width", nullableInteger),
+                ("height", nullableInteger), ("url", s.string), ("thumbnail_url", s.nullableString),
+            ])),
+            ("UploadForm", s.object([
+                ("url", s.string), ("fields", .object([("type", .string("object")), ("additionalProperties", s.string)])),
+                ("expires_at", s.dateTime), ("max_size", s.integer), ("complete_url", s.string), ("key", s.string), ("token", s.string),
+            ], required: ["url", "fields", "expires_at", "max_size"])),
+            ("UploadComplete", s.object([("key", s.string), ("token", s.string), ("name", s.string)], required: ["key", "token"])),
             ("Conversation", s.object([
                 ("id", s.integer), ("kind", s.enumeration(ConversationKind.allCases.map(\.rawValue))), ("title", s.nullableString),
                 ("interest", nullableInteger), ("created_at", s.dateTime), ("created_by", s.integer), ("members", s.array(s.ref("Member"))),
@@ -32,7 +41,7 @@ enum V2Schemas {
             ("MessagePost", s.object(
                 [("text", s.text(maxLength: maxMessageLength, minLength: 1)), ("client_id", .object([
                     ("type", .array([.string("string"), .string("null")])), ("minLength", .int(1)), ("maxLength", .int(100)),
-                ]))],
+                ])), ("attachments", .object([("type", .string("array")), ("items", s.id), ("maxItems", .int(10))]))],
                 required: ["text"])),
             ("Event", s.object([
                 ("seq", s.integer), ("type", s.enumeration(EventType.allCases.map(\.rawValue))), ("at", s.dateTime),

@@ -6,14 +6,22 @@ import Testing
 @testable import SwiftChatPostgres
 @testable import SwiftChatSQLite
 
-/// The production backends the tests reach, from `SWIFTCHAT_TEST_DATABASE_URL` and
-/// `SWIFTCHAT_TEST_REDIS_URL` (`scripts/test_backends.sh` starts both). Unset, only the embedded
-/// backends are tested, unless `SWIFTCHAT_REQUIRE_BACKEND_TESTS=1` (as in `.ci/run`) makes
-/// their absence a failure.
+/// The production backends the tests reach, from `SWIFTCHAT_TEST_DATABASE_URL`,
+/// `SWIFTCHAT_TEST_REDIS_URL` and `SWIFTCHAT_TEST_S3_URL` (`scripts/test_backends.sh` starts all
+/// three). Unset, only the embedded backends are tested, unless `SWIFTCHAT_REQUIRE_BACKEND_TESTS=1`
+/// (as in `.ci/run`) makes their absence a failure.
 enum TestBackends {
     static let environment = ProcessInfo.processInfo.environment
     static let postgresURL = environment["SWIFTCHAT_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     static let redisURL = environment["SWIFTCHAT_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    /// An S3-compatible server that checks signatures, with the key it knows (any key when unset:
+    /// a server without authentication takes every one).
+    static let s3URL = environment["SWIFTCHAT_TEST_S3_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let s3AccessKeyID = environment["SWIFTCHAT_TEST_S3_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
+    static let s3SecretAccessKey = environment["SWIFTCHAT_TEST_S3_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+    /// A server for presigned GETs and POSTs, which moto answers with a 500 once it checks
+    /// signatures; unset, they go to `s3URL`.
+    static let s3OpenURL = environment["SWIFTCHAT_TEST_S3_OPEN_URL"].flatMap { $0.isEmpty ? nil : $0 }
     static let required = environment["SWIFTCHAT_REQUIRE_BACKEND_TESTS"] == "1"
 
     /// Set by `.ci/run` for its second pass of the whole suite.
