@@ -7,7 +7,7 @@ public struct WebAsset: Sendable {
     public let contentType: String
     public let entityTag: String
 
-    init(name: String, bytes: [UInt8]) {
+    public init(name: String, bytes: [UInt8]) {
         self.name = name
         self.bytes = bytes
         contentType = Self.mediaType(of: name)

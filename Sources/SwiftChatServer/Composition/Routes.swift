@@ -21,7 +21,8 @@ func registerHTTPRoutes(on routes: APIRoutes<AppRequestContext>, services: AppSe
     // The documentation belongs with the API it documents (nginx sends /swagger/ to web).
     SwaggerController(table: routes.table, localUIDirectory: settings.swaggerUIDirectory, maxMessageLength: settings.maxMessageLength)
         .register(on: routes)
-    WebClientController().register(on: routes.router)
+    WebClientController(mediaOrigins: settings.media.s3.map { [$0.origin] } ?? [], assetsDirectory: settings.webAssetsDirectory)
+        .register(on: routes.router)
 }
 
 /// The notification socket at `/ws/` when this process serves it; otherwise only its

@@ -9,6 +9,12 @@ public struct MediaSettings: Sendable {
         public var accessKeyID: String
         public var secretAccessKey: String
         public var pathStyle: Bool
+
+        /// Where a browser fetches from the bucket: the scheme, host and port of its URLs.
+        public var origin: String {
+            let host = pathStyle ? endpoint.host ?? "" : "\(bucket).\(endpoint.host ?? "")"
+            return "\(endpoint.scheme ?? "https")://\(host)" + (endpoint.port.map { ":\($0)" } ?? "")
+        }
     }
 
     /// Local disk (nil) unless a bucket is named.

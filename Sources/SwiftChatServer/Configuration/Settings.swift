@@ -99,6 +99,8 @@ public struct Settings: Sendable {
     public var webSocketMaxFrameSize: Int
     public var logLevel: Logger.Level
     public var swaggerUIDirectory: String?
+    /// Serve the web client's files from this folder instead of the binary (development).
+    public var webAssetsDirectory: String?
     /// Names in the environment or `.env` file that look like settings but are not (typos),
     /// each with the closest setting; the CLI logs them at start.
     public internal(set) var unknownNameWarnings: [String] = []
@@ -235,6 +237,10 @@ public struct Settings: Sendable {
         }
         logLevel = debug && parsedLevel > .debug ? .debug : parsedLevel
 
+        webAssetsDirectory = s.value("SWIFTCHAT_WEB_ASSETS_DIR").flatMap { $0.isEmpty ? nil : $0 }
+        if let folder = webAssetsDirectory, !FileManager.default.fileExists(atPath: folder + "/index.html") {
+            throw ConfigurationError("SWIFTCHAT_WEB_ASSETS_DIR", "\(folder) holds no index.html (point it at Sources/SwiftChatWeb/Assets)")
+        }
         swaggerUIDirectory = s.value("SWIFTCHAT_SWAGGER_UI_DIR").flatMap { $0.isEmpty ? nil : $0 }
         if let folder = swaggerUIDirectory, !FileManager.default.fileExists(atPath: folder + "/swagger-ui-bundle.js") {
             throw ConfigurationError("SWIFTCHAT_SWAGGER_UI_DIR", "\(folder) holds no swagger-ui-bundle.js (point it at a swagger-ui-dist folder)")

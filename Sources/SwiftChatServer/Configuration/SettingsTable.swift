@@ -69,6 +69,7 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_EVENT_PRUNE_INTERVAL", defaultValue: "10m", help: "How often events past both retention bounds are deleted."),
         SettingSpec(name: "SWIFTCHAT_MAX_MESSAGE_LENGTH", defaultValue: "10000", help: "Longest chat message, in characters."),
         SettingSpec(name: "SWIFTCHAT_MAX_BODY_SIZE", defaultValue: "1048576", help: "Largest request body, in bytes (uploads have their own limit)."),
+        SettingSpec(name: "SWIFTCHAT_WEB_ASSETS_DIR", defaultValue: nil, help: "Development: serve the web client's files from this folder (Sources/SwiftChatWeb/Assets), read on every request, instead of the copies in the binary."),
         SettingSpec(name: "SWIFTCHAT_MEDIA_DIR", defaultValue: nil, help: "Folder of the attachments on local disk (unset: media/ beside the SQLite database)."),
         SettingSpec(name: "SWIFTCHAT_UPLOAD_MAX_SIZE", defaultValue: "268435456", help: "Largest attachment, in bytes; a larger upload is answered 413 before its body is read (when it says its length)."),
         SettingSpec(name: "SWIFTCHAT_UPLOAD_QUOTA", defaultValue: "2147483648", help: "Bytes of attachments each user may hold, attached or not."),
