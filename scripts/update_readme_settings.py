@@ -8,7 +8,7 @@ import re
 import sys
 
 SOURCE = "Sources/SwiftChatServer/Configuration/SettingsTable.swift"
-SPEC = re.compile(r'SettingSpec\(name: "([A-Z_]+)", defaultValue: (nil|"(?:[^"\\]|\\.)*"), help: "((?:[^"\\]|\\.)*)"\)')
+SPEC = re.compile(r'SettingSpec\(name: "([A-Z0-9_]+)", defaultValue: (nil|"(?:[^"\\]|\\.)*"|[A-Za-z.]+), help: "((?:[^"\\]|\\.)*)"\)')
 
 
 def flag(name: str) -> str:
@@ -19,7 +19,12 @@ def flag(name: str) -> str:
 def table() -> str:
     rows = ["| Variable | Flag | Default | What it does |", "|---|---|---|---|"]
     for name, default, text in SPEC.findall(open(SOURCE, encoding="utf-8").read()):
-        shown = "(unset)" if default == "nil" else (default[1:-1] or "(empty)")
+        if default == "nil":
+            shown = "(unset)"
+        elif not default.startswith('"'):
+            shown = "(see --help)"  # a default computed in Swift, too long for the table
+        else:
+            shown = default[1:-1] or "(empty)"
         text = text.replace('\\"', '"').replace("|", "\\|")
         rows.append(f"| `{name}` | `{flag(name)}` | `{shown}` | {text} |")
     return "\n".join(rows)

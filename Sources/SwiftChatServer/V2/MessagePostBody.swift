@@ -14,6 +14,14 @@ struct MessagePostBody: Decodable {
         case attachments
     }
 
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // Absent is allowed (a post of attachments alone); null is refused like any other null.
+        text = container.contains(.text) ? try container.decode(String.self, forKey: .text) : nil
+        clientID = try container.decodeIfPresent(String.self, forKey: .clientID)
+        attachments = try container.decodeIfPresent([AttachmentID].self, forKey: .attachments)
+    }
+
     func validated() throws -> (text: String, clientID: String?, attachments: [AttachmentID]) {
         if text == nil && (attachments ?? []).isEmpty { throw APIError.field("text", ErrorText.required) }
         let text = text ?? ""

@@ -98,7 +98,54 @@ export const createGroup = (title, members) => call("POST", "/api/v2/conversatio
 export const renameGroup = (id, title) => call("PATCH", `/api/v2/conversations/${id}/`, { title });
 export const addMember = (id, user) => call("POST", `/api/v2/conversations/${id}/members/`, { user });
 export const removeMember = (id, user) => call("DELETE", `/api/v2/conversations/${id}/members/${user}/`);
-export const postMessage = (id, text, clientId) => call("POST", `/api/v2/conversations/${id}/messages/`, { text, client_id: clientId });
+export const postMessage = (id, text, clientId, attachments = []) =>
+  call("POST", `/api/v2/conversations/${id}/messages/`, { text, client_id: clientId, attachments });
+
+// v2: attachments. The links in them are signed for the reader and expire; this gives fresh ones.
+export const attachment = (id) => call("GET", `/api/v2/attachments/${id}/`);
+export const uploadForm = () => call("GET", "/api/v2/uploads/form/");
+
+/**
+ * Uploads one file as multipart/form-data (part `file`), by XMLHttpRequest since fetch reports
+ * no upload progress. `onProgress` gets a fraction; a 401 refreshes the token and starts over
+ * once. Returns `{ done, abort }`: `done` resolves to the attachment or rejects with an ApiError
+ * (`aborted` set when `abort()` was called).
+ */
+export function upload(file, onProgress) {
+  let request = null;
+  let aborted = false;
+  const attempt = (token) => new Promise((resolve, reject) => {
+    request = new XMLHttpRequest();
+    request.open("POST", "/api/v2/uploads/");
+    request.setRequestHeader("Accept", "application/json");
+    if (token) request.setRequestHeader("Authorization", `JWT ${token}`);
+    request.upload.onprogress = (event) => { if (event.lengthComputable && event.total) onProgress(event.loaded / event.total); };
+    request.onload = () => {
+      let parsed = null;
+      try { parsed = request.responseText ? JSON.parse(request.responseText) : null; } catch { parsed = { detail: request.responseText.slice(0, 200) }; }
+      if (request.status >= 200 && request.status < 300) resolve(parsed);
+      else reject(new ApiError(request.status, parsed));
+    };
+    request.onerror = () => reject(new ApiError(0, { detail: "The server cannot be reached. Check your connection." }));
+    request.onabort = () => reject(Object.assign(new ApiError(0, { detail: "Cancelled." }), { aborted: true }));
+    const form = new FormData();
+    form.append("file", file, file.name || "file");
+    request.send(form);
+  });
+  const done = (async () => {
+    const current = session.load();
+    try {
+      return await attempt(current?.access);
+    } catch (error) {
+      if (error.status !== 401 || !current?.refresh || aborted) throw error;
+      const token = await refreshAccess();
+      if (aborted) throw Object.assign(new ApiError(0, { detail: "Cancelled." }), { aborted: true });
+      onProgress(0);
+      return attempt(token);
+    }
+  })();
+  return { done, abort() { aborted = true; request?.abort(); } };
+}
 
 export function messages(id, { before, limit = 50 } = {}) {
   const query = new URLSearchParams({ limit: String(limit) });

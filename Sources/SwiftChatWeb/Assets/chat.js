@@ -1,6 +1,7 @@
 // The open conversation: its history (scroll back a page at a time), what is being sent,
 // and the composer (Enter sends, Shift+Enter starts a new line).
 
+import { attachmentsView, pendingAttachmentsView, readyAttachments, showUploadsOf, takeSent, wireComposerAttachments } from "./attachments.js";
 import { $, h, toast } from "./dom.js";
 import { displayName, longTime, shortTime } from "./format.js";
 import * as store from "./state.js";
@@ -24,14 +25,29 @@ export function wireChat({ onBack }) {
   text.addEventListener("input", () => grow(text));
   $("composer").onsubmit = (event) => {
     event.preventDefault();
+    const id = state.openId;
+    if (!id) return;
+    const { attachments, busy } = readyAttachments(id);
+    if (busy) return;  // the button says so; Enter must not send without the files either
     const value = text.value;
-    if (!value.trim() || !state.openId) return;
+    if (!value.trim() && attachments.length === 0) return;
     text.value = "";
-    state.drafts.delete(state.openId);
+    state.drafts.delete(id);
     grow(text);
     stickToBottom = true;
-    store.post(state.openId, value);
+    takeSent(id);
+    store.post(id, value.trim() ? value : "", attachments);
   };
+  wireComposerAttachments({ currentConversation: () => state.openId, changed: renderComposer });
+}
+
+/** The files waiting in the composer, and a send button that waits for their uploads. */
+function renderComposer() {
+  showUploadsOf(state.openId);
+  const busy = readyAttachments(state.openId).busy;
+  const send = $("composer-send");
+  send.disabled = busy;
+  send.title = busy ? "Waiting for the uploads to finish" : "";
 }
 
 /** Keeps what was typed with its conversation, and shows the next one's. */
@@ -111,6 +127,7 @@ export function renderChat() {
   if (loaded?.loaded && rows.length === 0) rows.push(h("li", { class: "empty" }, "No messages yet. Say hello!"));
   if (!loaded?.loaded) rows.push(h("li", { class: "empty" }, "Loading…"));
   $("message-list").replaceChildren(...rows);
+  renderComposer();
   $("load-older").hidden = !loaded?.hasMore;
   if (stickToBottom || nearBottom) scroller.scrollTop = scroller.scrollHeight;
   stickToBottom = false;
@@ -120,14 +137,16 @@ function messageRow(message, conversation, names) {
   const mine = message.sender === state.me?.id;
   return h("li", { class: `message${mine ? " mine" : ""}`, dataset: { message: message.id } },
     conversation.kind === "group" && !mine ? h("span", { class: "author" }, names.get(message.sender) ?? "A former member") : null,
-    h("p", { class: "text" }, message.text),
+    message.text || !message.attachments?.length ? h("p", { class: "text" }, message.text) : null,
+    attachmentsView(message),
     h("time", { datetime: message.created_at, title: longTime(message.created_at) }, shortTime(message.created_at)));
 }
 
 function pendingRow(conversationId, item) {
   const failed = item.status === "failed";
   return h("li", { class: `message mine pending${failed ? " failed" : ""}`, dataset: { clientId: item.clientId } },
-    h("p", { class: "text" }, item.text),
+    item.text || !item.attachments?.length ? h("p", { class: "text" }, item.text) : null,
+    pendingAttachmentsView(item.attachments),
     failed
       ? h("span", { class: "status", role: "alert" }, `Not sent${item.error ? `: ${item.error}` : ""}. `,
         h("button", { type: "button", class: "link", onclick: () => store.retry(conversationId, item.clientId) }, "Retry"),

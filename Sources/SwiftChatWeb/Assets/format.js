@@ -29,6 +29,26 @@ export function longTime(iso) {
   return Number.isNaN(date.getTime()) ? "" : full.format(date);
 }
 
+/** A byte count as people read it: 940 B, 12.5 KB, 3 MB. */
+export function humanSize(bytes) {
+  if (!Number.isFinite(bytes) || bytes < 0) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return `${value < 10 ? value.toFixed(1).replace(/\.0$/, "") : Math.round(value)} ${units[unit]}`;
+}
+
+/** What a message's attachments amount to, where its text would show (previews, announcements). */
+export function attachmentSummary(attachments) {
+  const list = Array.isArray(attachments) ? attachments : [];
+  if (list.length === 0) return "";
+  if (list.length > 1) return `${list.length} attachments`;
+  const kind = /^(image|video|audio)\//.exec(String(list[0].type ?? ""))?.[1];
+  return `${{ image: "Photo", video: "Video", audio: "Audio" }[kind] ?? "File"}: ${String(list[0].name ?? "")}`;
+}
+
 /** The text of an API error body: `{"detail": …}`, `{"field": ["…"]}` or a list. */
 export function errorText(body, fallback = "Something went wrong.") {
   if (!body) return fallback;

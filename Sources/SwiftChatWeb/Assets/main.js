@@ -3,8 +3,9 @@
 
 import * as api from "./api.js";
 import { renderChat, closeConversation, openConversation, wireChat } from "./chat.js";
+import { clearUploads } from "./attachments.js";
 import { $, toast, wireDialogs } from "./dom.js";
-import { displayName } from "./format.js";
+import { attachmentSummary, displayName } from "./format.js";
 import { refreshDetails, wireGroups } from "./group.js";
 import { showLogin } from "./login.js";
 import { renderPeople, wirePeople } from "./people.js";
@@ -64,7 +65,7 @@ function render(what, detail) {
 function announce(message) {
   const conversation = state.conversations.get(message.conversation);
   const author = conversation?.members?.find((member) => member.user?.id === message.sender)?.user;
-  $("announcer").textContent = `${displayName(author)}: ${String(message.text ?? "").slice(0, 300)}`;
+  $("announcer").textContent = `${displayName(author)}: ${String(message.text ?? "").slice(0, 300) || attachmentSummary(message.attachments)}`;
 }
 
 // Lists are rebuilt on every change; the control that had focus gets it back.
@@ -126,6 +127,7 @@ function signOut() {
   stream = null;
   api.session.clear();
   closeConversation();
+  clearUploads();
   store.reset();
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   for (const field of ["composer-text", "conversation-filter", "people-filter"]) $(field).value = "";

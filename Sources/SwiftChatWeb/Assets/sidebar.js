@@ -2,7 +2,7 @@
 // unread badge.
 
 import { $, h } from "./dom.js";
-import { displayName, initials, shortTime } from "./format.js";
+import { attachmentSummary, displayName, initials, shortTime } from "./format.js";
 import { conversationTitle, sortedConversations, state } from "./state.js";
 
 export function renderSidebar(onOpen) {
@@ -31,7 +31,7 @@ function row(conversation, onOpen) {
     h("span", { class: `avatar${conversation.kind === "group" ? " group" : ""}`, "aria-hidden": "true" }, conversation.kind === "group" ? "#" : initials({ first_name: title })),
     h("span", { class: "summary" },
       h("span", { class: "title" }, title),
-      h("span", { class: "preview" }, last ? author + String(last.text ?? "").slice(0, 120) : conversation.kind === "group" ? "New group" : "No messages yet")),
+      h("span", { class: "preview" }, last ? author + (String(last.text ?? "").slice(0, 120) || attachmentSummary(last.attachments)) : conversation.kind === "group" ? "New group" : "No messages yet")),
     h("span", { class: "meta" },
       h("time", { datetime: last?.created_at ?? conversation.created_at }, shortTime(last?.created_at ?? conversation.created_at)),
       unread ? h("span", { class: "badge", "aria-hidden": "true" }, unread > 99 ? "99+" : String(unread)) : null)));

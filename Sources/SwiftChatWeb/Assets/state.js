@@ -12,7 +12,7 @@ export const state = {
   conversations: new Map(),
   /** conversation id → { items: [Message], hasMore, loaded } (ascending ids) */
   messages: new Map(),
-  /** conversation id → [{ clientId, text, status: "sending" | "failed" }] */
+  /** conversation id → [{ clientId, text, attachments, status: "sending" | "failed" }] (attachments: what uploads answered) */
   pending: new Map(),
   unread: new Map(),
   people: [],
@@ -252,7 +252,12 @@ const pendingKey = () => `swiftchat.pending.${state.me?.id}`;
 function savePending() {
   if (!state.me) return;
   const saved = {};
-  for (const [id, list] of state.pending) saved[id] = list.map(({ clientId, text }) => ({ clientId, text }));
+  // The attachments without their links, which expire: the post needs only the ids.
+  for (const [id, list] of state.pending) {
+    saved[id] = list.map(({ clientId, text, attachments }) => ({
+      clientId, text, attachments: attachments.map(({ id: attachment, name, type, size }) => ({ id: attachment, name, type, size })),
+    }));
+  }
   if (Object.keys(saved).length) sessionStorage.setItem(pendingKey(), JSON.stringify(saved));
   else sessionStorage.removeItem(pendingKey());
 }
@@ -266,7 +271,8 @@ function restorePending() {
     for (const item of list.slice(0, 100)) {
       if (typeof item?.text !== "string" || typeof item?.clientId !== "string") continue;
       if (pendingOf(conversationId).some((entry) => entry.clientId === item.clientId)) continue;
-      post(conversationId, item.text, item.clientId);
+      const attachments = Array.isArray(item.attachments) ? item.attachments.filter((entry) => Number.isSafeInteger(entry?.id)).slice(0, 10) : [];
+      post(conversationId, item.text, attachments, item.clientId);
     }
   }
 }
@@ -276,14 +282,15 @@ function newClientId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-export async function post(conversationId, text, clientId = newClientId()) {
+/** `attachments`: finished uploads (at least their `id`), sent by id with the text. */
+export async function post(conversationId, text, attachments = [], clientId = newClientId()) {
   const list = pendingOf(conversationId).filter((item) => item.clientId !== clientId);
-  list.push({ clientId, text, status: "sending" });
+  list.push({ clientId, text, attachments, status: "sending" });
   state.pending.set(conversationId, list);
   savePending();
   changed("messages");
   try {
-    const message = await api.postMessage(conversationId, text, clientId);
+    const message = await api.postMessage(conversationId, text, clientId, attachments.map((attachment) => attachment.id));
     addMessage(message);
     markRead(conversationId);
   } catch (error) {
@@ -296,7 +303,7 @@ export async function post(conversationId, text, clientId = newClientId()) {
 
 export function retry(conversationId, clientId) {
   const item = pendingOf(conversationId).find((entry) => entry.clientId === clientId);
-  if (item) post(conversationId, item.text, clientId);
+  if (item) post(conversationId, item.text, item.attachments, clientId);
 }
 
 export function discard(conversationId, clientId) {
