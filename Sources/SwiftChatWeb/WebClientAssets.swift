@@ -17,6 +17,7 @@ public enum WebClientAssets {
         WebAsset(name: "login.js", bytes: PackageResources.login_js),
         WebAsset(name: "sidebar.js", bytes: PackageResources.sidebar_js),
         WebAsset(name: "chat.js", bytes: PackageResources.chat_js),
+        WebAsset(name: "attachments.js", bytes: PackageResources.attachments_js),
         WebAsset(name: "people.js", bytes: PackageResources.people_js),
         WebAsset(name: "profile.js", bytes: PackageResources.profile_js),
         WebAsset(name: "group.js", bytes: PackageResources.group_js),

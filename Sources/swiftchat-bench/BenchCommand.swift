@@ -19,6 +19,8 @@ struct BenchSizes: Sendable {
     var stormGroupMembers: Int
     var stormRate: Int
     var stormAwaySeconds: Double
+    /// The file of the media transfer scenario.
+    var mediaBytes = 200 * 1_048_576
 }
 
 /// Drives a running SwiftChat server the way chat users load it and reports what they feel:
@@ -28,7 +30,7 @@ struct BenchSizes: Sendable {
 struct SwiftChatBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftchat-bench",
-        abstract: "Measure a SwiftChat server: idle sockets, notification fan-out, REST, login storm, group fan-out, reconnect storm.",
+        abstract: "Measure a SwiftChat server: idle sockets, notification fan-out, REST, login storm, group fan-out, reconnect storm, media transfer.",
         discussion: """
             Start the server yourself (--base, --server-pid) or let the bench start one (--server) on a fresh \
             database with rate limits off, pinned to core 0 with taskset; run the bench on the other core: \
@@ -50,7 +52,7 @@ struct SwiftChatBench: AsyncParsableCommand {
     @Flag(help: "Small sizes: every scenario in well under a minute (what CI runs).")
     var quick = false
     @Option(help: "Scenarios to run, comma-separated: idle, fanout, rest, login, groups, storm.")
-    var scenarios = "idle,fanout,rest,login,groups,storm"
+    var scenarios = "idle,fanout,rest,login,groups,storm,media"
     @Option(help: "Idle socket counts, comma-separated.")
     var idleSockets = "10000,25000,50000"
     @Option(help: "Seconds each idle size is held.")
@@ -95,7 +97,7 @@ struct SwiftChatBench: AsyncParsableCommand {
             return BenchSizes(
                 idleSockets: [200], idleSeconds: 2, fanOutSockets: 200, fanOutUsers: 40, fanOutRates: [100, 300], fanOutSeconds: 2,
                 restConcurrency: 8, restSeconds: 2, loginUsers: 100, groupCount: 4, groupMembers: 5, groupRates: [20, 50], groupSeconds: 2,
-                stormSockets: 50, stormGroupMembers: 10, stormRate: 50, stormAwaySeconds: 1)
+                stormSockets: 50, stormGroupMembers: 10, stormRate: 50, stormAwaySeconds: 1, mediaBytes: 16 * 1_048_576)
         }
         return BenchSizes(
             idleSockets: Self.integers(idleSockets), idleSeconds: idleSeconds, fanOutSockets: fanOutSockets, fanOutUsers: fanOutUsers,
@@ -140,6 +142,10 @@ struct SwiftChatBench: AsyncParsableCommand {
             if wanted.contains("login") { print("login storm"); rows += try await Scenarios.loginStorm(context, prefix: runPrefix + 10) }
             if wanted.contains("groups") { print("group fan-out"); rows += try await GroupFanOutScenario.run(context, accounts: accounts) }
             if wanted.contains("storm") { print("reconnect storm"); rows += try await ReconnectStormScenario.run(context, accounts: accounts) }
+            if wanted.contains("media") {
+                print("media transfer")
+                rows += try await MediaTransferScenario.run(context, account: accounts[0], size: sizes.mediaBytes)
+            }
         } catch {
             failed.append("\(error)")
         }

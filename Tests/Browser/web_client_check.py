@@ -10,15 +10,19 @@ can cut, so that his socket drops like a network would. Every step leaves a scre
 """
 
 import argparse
+import base64
 import contextlib
 import json
 import os
 import socket
+import struct
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+import zlib
 
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
@@ -32,10 +36,43 @@ MARIA = "+918744964282"
 WAIT_SECONDS = 30
 HOSTILE_TEXT = 'Hi <b>Rahul</b> <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 HOSTILE_TITLE = 'Trip <img src=x onerror="window.__pwned=3"> to the hills'
+HOSTILE_FILE_NAME = '<img src=x onerror="window.__pwned=4">.txt'
 
 
 class Failure(Exception):
     pass
+
+
+def png_bytes(width, height):
+    """A PNG made here: a diagonal gradient with a disc, so a screenshot shows it was drawn whole."""
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # no filter
+        for x in range(width):
+            inside = (x - width * 0.62) ** 2 + (y - height * 0.45) ** 2 < (height * 0.28) ** 2
+            rows += bytes((250, 210, 60) if inside else (40 + x * 180 // width, 90 + y * 120 // height, 200 - x * 120 // width))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + chunk(b"IEND", b""))
+
+
+def pdf_bytes(text):
+    """A one-page PDF with a line of text, its cross-reference table counted here."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, start)
+    return bytes(out)
 
 
 class Proxy:
