@@ -19,7 +19,7 @@ public struct AttachmentLinkSigner: Sendable {
     /// `secret` is the server's secret key; the link key is derived from it, so a link is never a
     /// token's signature.
     public init(secret: String, lifetime: TimeInterval) {
-        key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("swiftchat attachment links".utf8), using: SymmetricKey(data: Data(secret.utf8))))
+        key = SymmetricKey.derived(from: secret, for: "swiftchat attachment links")
         self.lifetime = max(60, lifetime)
     }
 

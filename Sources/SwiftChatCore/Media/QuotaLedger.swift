@@ -24,6 +24,4 @@ public final class QuotaLedger: Sendable {
             table[user] = left > 0 ? left : nil
         }
     }
-
-    public func reservedBytes(for user: UserID) -> Int64 { reserved.withLock { $0[user, default: 0] } }
 }

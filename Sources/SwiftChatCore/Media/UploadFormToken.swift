@@ -8,7 +8,7 @@ public struct UploadFormToken: Sendable {
     private let key: SymmetricKey
 
     public init(secret: String) {
-        key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Data("swiftchat upload forms".utf8), using: SymmetricKey(data: Data(secret.utf8))))
+        key = SymmetricKey.derived(from: secret, for: "swiftchat upload forms")
     }
 
     /// `<user>.<expires>.<key or ->.<signature>`.

@@ -74,7 +74,7 @@ struct UploadController {
         let reader = try MultipartUploadReader(contentType: request.headers[.contentType] ?? "")
         let declared = request.headers[.contentLength].flatMap { Int64($0) }
         let attachment = try await attachments.upload(by: user, declaredSize: declared) { intake in
-            try await reader.read(request.body, beforeFile: { _ in }, fileChunk: intake.append)
+            try await reader.read(request.body, fileChunk: intake.append)
             return reader.fileName
         }
         return .json(attachments.representation(of: attachment, for: user.id), status: .created)

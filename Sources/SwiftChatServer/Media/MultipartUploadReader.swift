@@ -5,8 +5,9 @@ import NIOCore
 import SwiftChatCore
 
 /// Reads a `multipart/form-data` upload as it arrives, with MultipartKit's streaming parser:
-/// small text fields first (bounded in size and number), then one part named `file`, whose
-/// bytes go on to the intake chunk by chunk. Nothing holds more than a chunk of the file.
+/// one part named `file`, whose bytes go on to the intake chunk by chunk. Other text fields are
+/// allowed (clients send them) but bounded in size and number, and skipped. Nothing holds more
+/// than a chunk of the file.
 final class MultipartUploadReader {
     static let maxFields = 32
     static let maxFieldSize = 8 * 1024
@@ -15,11 +16,11 @@ final class MultipartUploadReader {
     static let maxFramingBytes = 256 * 1024
 
     private let parser: MultipartParser
-    private(set) var fields: [String: String] = [:]
+    private var fieldCount = 0
     private(set) var fileName: String?
     private var partHeaders: [(String, String)] = []
     private var partKind: PartKind = .undecided
-    private var fieldValue = Data()
+    private var fieldSize = 0
     private var fileBytes: [ByteBuffer] = []
     private var fileStarted = false
     private(set) var fileEnded = false
@@ -27,7 +28,7 @@ final class MultipartUploadReader {
     private var framingBytes = 0
 
     private enum PartKind {
-        case undecided, field(String), file, skipped
+        case undecided, field, file, skipped
     }
 
     init(contentType: String) throws {
@@ -46,21 +47,13 @@ final class MultipartUploadReader {
         parser.onPartComplete = { [unowned self] in endPart() }
     }
 
-    /// Reads the whole body. `beforeFile` sees the fields that came before the file, before any
-    /// of its bytes are stored; `fileChunk` gets the file's bytes in order.
-    func read(
-        _ body: RequestBody, beforeFile: ([String: String]) async throws -> Void, fileChunk: (Data) async throws -> Void
-    ) async throws {
-        var checkedFields = false
+    /// Reads the whole body; `fileChunk` gets the file's bytes in order.
+    func read(_ body: RequestBody, fileChunk: (Data) async throws -> Void) async throws {
         for try await buffer in body {
             framingBytes += buffer.readableBytes
             do { try parser.execute(buffer) } catch { throw APIError.badRequest("Multipart form parse error - a part's headers are malformed") }
             if let problem { throw problem }
             if framingBytes > Self.maxFramingBytes { throw APIError.badRequest("The multipart body's part heads are too large.") }
-            if fileStarted && !checkedFields {
-                checkedFields = true
-                try await beforeFile(fields)
-            }
             for chunk in fileBytes { try await fileChunk(Data(buffer: chunk)) }
             fileBytes.removeAll(keepingCapacity: true)
         }
@@ -76,8 +69,8 @@ final class MultipartUploadReader {
             fileStarted = true
             fileBytes.append(chunk)
         case .field:
-            if fieldValue.count + chunk.readableBytes > Self.maxFieldSize { return fail(.badRequest("A form field is larger than \(Self.maxFieldSize) bytes.")) }
-            fieldValue.append(contentsOf: chunk.readableBytesView)
+            fieldSize += chunk.readableBytes
+            if fieldSize > Self.maxFieldSize { return fail(.badRequest("A form field is larger than \(Self.maxFieldSize) bytes.")) }
         case .skipped, .undecided:
             break
         }
@@ -86,9 +79,9 @@ final class MultipartUploadReader {
     private func endPart() {
         if case .undecided = partKind { partKind = decideKind() }
         switch partKind {
-        case .field(let name):
-            if fields.count >= Self.maxFields { return fail(.badRequest("A form has at most \(Self.maxFields) fields.")) }
-            fields[name] = String(decoding: fieldValue, as: UTF8.self)
+        case .field:
+            fieldCount += 1
+            if fieldCount > Self.maxFields { return fail(.badRequest("A form has at most \(Self.maxFields) fields.")) }
         case .file:
             fileStarted = true
             fileEnded = true
@@ -96,7 +89,7 @@ final class MultipartUploadReader {
             break
         }
         partHeaders.removeAll()
-        fieldValue.removeAll()
+        fieldSize = 0
         partKind = .undecided
     }
 
@@ -106,7 +99,7 @@ final class MultipartUploadReader {
         else { return .skipped }
         let filename = MultipartForm.parameter("filename*", in: disposition).flatMap(Self.extendedValue)
             ?? MultipartForm.parameter("filename", in: disposition)
-        guard name == "file" else { return filename == nil ? .field(name) : .skipped }
+        guard name == "file" else { return filename == nil ? .field : .skipped }
         if fileStarted || fileEnded {
             fail(.field("file", "Send one file per upload."))
             return .skipped
