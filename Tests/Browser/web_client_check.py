@@ -36,7 +36,8 @@ MARIA = "+918744964282"
 WAIT_SECONDS = 30
 HOSTILE_TEXT = 'Hi <b>Rahul</b> <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 HOSTILE_TITLE = 'Trip <img src=x onerror="window.__pwned=3"> to the hills'
-HOSTILE_FILE_NAME = '<img src=x onerror="window.__pwned=4">.txt'
+# No quotes: a browser's form data writes " in a file name as %22 (the HTML standard's encoding).
+HOSTILE_FILE_NAME = "<img src=x onerror=window.__pwned=4>.txt"
 
 
 class Failure(Exception):
@@ -271,6 +272,28 @@ class Session:
         self.send(text)
         self.wait(f"{text!r} kept as a failed post with a retry", lambda: self.visible("#message-list li.failed"))
 
+    def attach(self, *paths):
+        """Picks files with the composer's file input, as the system's file chooser would."""
+        self.find("#composer-file").send_keys("\n".join(paths))
+
+    def uploads(self, state):
+        return self.all(f'#composer-uploads li.upload[data-state="{state}"]')
+
+    def watch_progress(self):
+        """Notes whether a progress bar ever shows in the composer (an upload on loopback may
+        finish before any poll sees it)."""
+        self.driver.execute_script("""
+            window.__sawProgress = false;
+            new MutationObserver(() => {
+              if (document.querySelector('#composer-uploads progress:not([hidden])')) window.__sawProgress = true;
+            }).observe(document.getElementById('composer-uploads'), { childList: true, subtree: true, attributes: true });""")
+
+    def images_loaded(self, css):
+        """The images under css, and whether every one of them was decoded with a size."""
+        return self.driver.execute_script(
+            "const images = [...document.querySelectorAll(arguments[0])];"
+            "return images.length > 0 && images.every((image) => image.complete && image.naturalWidth > 0);", css)
+
     def console_problems(self):
         """CSP violations, uncaught errors and the client's own warnings; not the refused
         connections a cut network causes, which the page is meant to ride out."""
@@ -425,6 +448,8 @@ def run(base, artifacts):
         rahul.wait("the post shown as sent", lambda: rahul.message_texts().count("kept across a reload") == 1
                    and not rahul.all("#message-list li.pending"))
 
+        attachment_tour(alice, rahul, proxy)
+
         # Managing the group: rename it and remove a member; the others see it live; Rahul leaves.
         maria_id = str(maria.me["id"])
         alice.open_conversation("Weekend plans")
@@ -492,6 +517,118 @@ def run(base, artifacts):
         for session in (alice, rahul):
             problems = session.console_problems()
             check(not problems, f"{session.name}: the browser console reports {problems}")
+
+
+def attachment_tour(alice, rahul, proxy):
+    """Alice sends a photo and a PDF, and an upload the server refuses; Rahul sends a file with a
+    hostile name while offline, kept across a reload; drop and paste add files too."""
+    folder = tempfile.mkdtemp(prefix="swiftchat-attachments-")
+    files = {"photo": ("hills.png", png_bytes(300, 200)), "pdf": ("itinerary.pdf", pdf_bytes("Trip itinerary")),
+             "evil": ("evil.png", b"<!DOCTYPE html><html><body><script>window.__pwned=5</script></body></html>"),
+             "hostile": (HOSTILE_FILE_NAME, b"Just text, whatever the name says.\n"),
+             "large": ("field notes.txt", b"Notes from the hills, line after line.\n" * 40000)}
+    paths = {}
+    for key, (name, data) in files.items():
+        paths[key] = os.path.join(folder, name)
+        with open(paths[key], "wb") as file:
+            file.write(data)
+
+    # Alice picks three files at once: two upload, the server refuses the third, and says why.
+    alice.open_conversation("Rahul Sharma")
+    alice.watch_progress()
+    alice.attach(paths["photo"], paths["pdf"], paths["evil"])
+    alice.wait("two uploads done and one refused", lambda: len(alice.uploads("done")) == 2 and len(alice.uploads("failed")) == 1)
+    check(alice.driver.execute_script("return window.__sawProgress"), "no progress bar showed while uploading")
+    refusal = alice.uploads("failed")[0].text
+    check("evil.png" in refusal and "text/html" in refusal and "not accepted" in refusal, f"the refusal reads {refusal!r}")
+    check("uploaded" in alice.find("#announcer").text, f"the announcer said {alice.find('#announcer').text!r}, not how the uploads went")
+    check(alice.find("#composer-send").is_enabled(), "send stays disabled after the uploads finished")
+    alice.shot("2a-attachment-composer")
+    alice.send("Photos from the hills, and the plan")
+    alice.wait("the message with its attachments", lambda: alice.message_texts()[-1:] == ["Photos from the hills, and the plan"]
+               and alice.all("#message-list li.message:not(.pending):last-child .attachments"))
+    check(not alice.uploads("done") and len(alice.uploads("failed")) == 1, "the sent files stayed in the composer, or the refused one went")
+    alice.click("removing the refused upload", lambda: alice.uploads("failed")[0].find_element(By.CSS_SELECTOR, "button.upload-remove"))
+    alice.wait("the composer emptied", lambda: not alice.visible("#composer-uploads"))
+    last = "#message-list li.message:last-child"
+    for session in (alice, rahul):
+        session.wait(f"{session.name}: the photo preview loaded", lambda: session.images_loaded(f"{last} a.attachment.image img"))
+        session.wait(f"{session.name}: the PDF's file card", lambda: any(
+            "itinerary.pdf" in card.text for card in session.all(f"{last} a.attachment.file")))
+        image = session.find(f"{last} a.attachment.image")
+        check(image.get_attribute("target") == "_blank" and set((image.get_attribute("rel") or "").split()) >= {"noopener", "noreferrer"},
+              f"{session.name}: the preview does not open the image in a new tab safely")
+        check("/content/" in image.get_attribute("href"), f"{session.name}: the preview links to {image.get_attribute('href')!r}")
+        size = image.find_element(By.CSS_SELECTOR, "img").size
+        check(abs(size["width"] - 300) <= 1 and abs(size["height"] - 200) <= 1, f"{session.name}: the preview is {size}, not 300×200")
+        card = session.find(f"{last} a.attachment.file")
+        check(card.get_attribute("download") == "itinerary.pdf" and "application/pdf" in card.text, f"{session.name}: the card reads {card.text!r}")
+    # A link that no longer works (as after its hour) is asked for again, and the preview loads.
+    rahul.driver.execute_script(
+        "const image = document.querySelector(arguments[0]); image.src = image.src.replace(/signature=[0-9a-f]+/, 'signature=00');",
+        f"{last} a.attachment.image img")
+    rahul.wait("the preview renewed after a refused link", lambda: rahul.images_loaded(f"{last} a.attachment.image img")
+               and "signature=00" not in rahul.find(f"{last} a.attachment.image img").get_attribute("src"))
+    rahul.shot("2b-attachment-received")
+    alice.shot("2b-attachment-sent")
+
+    # Drop and paste add files as the picker does (the events made here, with real File objects).
+    photo = base64.b64encode(files["photo"][1]).decode()
+    alice.driver.execute_script("""
+        const photo = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+        const dropped = new DataTransfer();
+        dropped.items.add(new File(['notes for the trip'], 'dropped notes.txt', { type: 'text/plain' }));
+        const pane = document.getElementById('chat-pane');
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+          pane.dispatchEvent(new DragEvent(type, { dataTransfer: dropped, bubbles: true, cancelable: true }));
+        }
+        const pasted = new DataTransfer();
+        pasted.items.add(new File([photo], 'image.png', { type: 'image/png' }));
+        document.getElementById('composer-text').dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true, cancelable: true }));""", photo)
+    alice.wait("the dropped and the pasted file uploaded", lambda: len(alice.uploads("done")) == 2)
+    check(not alice.all("#chat-pane.dropping"), "the drop highlight stayed on")
+    names = alice.texts("#composer-uploads .upload-name")
+    check(names == ["dropped notes.txt", "image.png"], f"the composer holds {names}")
+    for _ in range(2):
+        alice.click("a remove button", lambda: alice.uploads("done")[0].find_element(By.CSS_SELECTOR, "button.upload-remove"))
+    alice.wait("the composer emptied again", lambda: not alice.visible("#composer-uploads"))
+
+    # On a slow uplink the progress bar moves and send waits; removing the file stops its upload.
+    alice.driver.set_network_conditions(offline=False, latency=5, download_throughput=10 * 1024 * 1024, upload_throughput=256 * 1024)
+    try:
+        alice.attach(paths["large"])
+        alice.wait("the upload under way", lambda: alice.driver.execute_script(
+            "const bar = document.querySelector('#composer-uploads li[data-state=uploading] progress');"
+            "return bar !== null && bar.value > 0 && bar.value < 100;"))
+        check(not alice.find("#composer-send").is_enabled(), "send is enabled while a file uploads")
+        alice.shot("2c-attachment-uploading")
+        alice.click("removing the upload under way", lambda: alice.uploads("uploading")[0].find_element(By.CSS_SELECTOR, "button.upload-remove"))
+        alice.wait("the composer emptied and send enabled", lambda: not alice.visible("#composer-uploads") and alice.find("#composer-send").is_enabled())
+        check(alice.driver.switch_to.active_element == alice.find("#composer-text"), "the focus did not go back to the message box")
+    finally:
+        alice.driver.delete_network_conditions()
+
+    # Rahul's file with a hostile name, sent while his network is down, kept across a reload and
+    # sent with its attachment once he is back: the name shows as text everywhere.
+    rahul.attach(paths["hostile"])
+    rahul.wait("Rahul's upload done", lambda: len(rahul.uploads("done")) == 1)
+    check(rahul.texts("#composer-uploads .upload-name") == [HOSTILE_FILE_NAME], "the hostile name does not read as text in the composer")
+    rahul.send_while_offline(proxy, "a file for you")
+    failed = rahul.find("#message-list li.failed").text
+    check(HOSTILE_FILE_NAME in failed, f"the failed post reads {failed!r}, without its file")
+    rahul.shot("2d-attachment-offline")
+    proxy.restore()
+    rahul.driver.refresh()
+    rahul.wait("the socket back after the reload", lambda: rahul.find("#connection").get_attribute("data-state") == "live")
+    alice.wait("Rahul's file card, once", lambda: alice.texts("#message-list a.attachment.file .file-name").count(HOSTILE_FILE_NAME) == 1)
+    rahul.open_conversation("Alice Smith")
+    rahul.wait("Rahul's post shown as sent with its file", lambda: not rahul.all("#message-list li.pending")
+               and any(HOSTILE_FILE_NAME in card.text for card in rahul.all(f"{last} a.attachment.file")))
+    for session in (alice, rahul):
+        check(session.driver.execute_script("return window.__pwned === undefined"), f"{session.name}: a file's name or content ran script")
+        check(not session.all("#message-list .attachment.file img, #composer-uploads .upload-name img, #conversation-list img"),
+              f"{session.name}: markup in a file name became elements")
+    alice.shot("2e-attachment-hostile-name")
 
 
 def run_resync(base, artifacts):

@@ -142,13 +142,18 @@ class Upload {
     this.progress = h("progress", { max: "100", value: "0", "aria-label": `Uploading ${this.name}` });
     this.state = h("span", { class: "upload-state" }, "Uploading…");
     this.node = h("li", { class: "upload", dataset: { state: "uploading" } },
-      this.preview ? h("img", { class: "upload-preview", src: this.preview, alt: "" }) : h("span", { class: "upload-preview file-badge", "aria-hidden": "true" }, extension(this.name)),
+      this.preview ? h("img", { class: "upload-preview", src: this.preview, alt: "", onerror: (event) => event.target.replaceWith(this.badge()) }) : this.badge(),
       h("span", { class: "upload-info" },
         h("span", { class: "upload-name", title: this.name }, this.name),
         h("span", { class: "upload-meta" }, humanSize(file.size), " · ", this.state),
         this.progress),
       h("button", { type: "button", class: "close upload-remove", "aria-label": `Remove ${this.name}`, title: "Remove", onclick: () => this.remove() }, "×"));
     this.start();
+  }
+
+  /** In place of a preview: the file's extension (also for an "image" that does not decode). */
+  badge() {
+    return h("span", { class: "upload-preview file-badge", "aria-hidden": "true" }, extension(this.name));
   }
 
   async start() {

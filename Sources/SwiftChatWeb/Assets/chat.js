@@ -148,7 +148,7 @@ function pendingRow(conversationId, item) {
     item.text || !item.attachments?.length ? h("p", { class: "text" }, item.text) : null,
     pendingAttachmentsView(item.attachments),
     failed
-      ? h("span", { class: "status", role: "alert" }, `Not sent${item.error ? `: ${item.error}` : ""}. `,
+      ? h("span", { class: "status", role: "alert" }, `Not sent${item.error ? `: ${item.error.replace(/\.$/, "")}` : ""}. `,
         h("button", { type: "button", class: "link", onclick: () => store.retry(conversationId, item.clientId) }, "Retry"),
         " · ",
         h("button", { type: "button", class: "link", onclick: () => store.discard(conversationId, item.clientId) }, "Discard"))
