@@ -284,7 +284,9 @@ struct PostgresOutageTests {
         components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "options", value: "-csearch_path=\(role)")]
         let url = try #require(components.string)
         do {
-            try await withApp(environment: ["DATABASE_URL": url, "SWIFTCHAT_DATABASE_TIMEOUT": "1s", "REDIS_URL": ""]) { client, _ in
+            // Long enough for start-up (migrations, seeding) on a machine busy with the whole suite,
+        // short enough that the paused request is answered well before the test's time limit.
+        try await withApp(environment: ["DATABASE_URL": url, "SWIFTCHAT_DATABASE_TIMEOUT": "3s", "REDIS_URL": ""]) { client, _ in
                 let alice = try await client.session(Demo.alice)
                 #expect(try await client.call(.get, "/api/core/user/me/", token: alice.access).status == .ok)
 
@@ -315,7 +317,9 @@ struct PostgresOutageTests {
         var throughProxy = try #require(base)
         throughProxy.port = proxy.port
         let url = try #require(throughProxy.string)
-        try await withApp(environment: ["DATABASE_URL": url, "SWIFTCHAT_DATABASE_TIMEOUT": "1s", "REDIS_URL": ""]) { client, _ in
+        // Long enough for start-up (migrations, seeding) on a machine busy with the whole suite,
+        // short enough that the paused request is answered well before the test's time limit.
+        try await withApp(environment: ["DATABASE_URL": url, "SWIFTCHAT_DATABASE_TIMEOUT": "3s", "REDIS_URL": ""]) { client, _ in
             let alice = try await client.session(Demo.alice)
             proxy.pause()
             // Answered while the proxy still holds every byte: the deadline answered, since the
