@@ -128,11 +128,19 @@ struct MoveData: AsyncParsableCommand {
                 chat message and pending OTP code with its id; the copy is then compared with the source row by row. \
                 The SQLite file must exist and hold data; it is only read (after bringing its schema up to date). \
                 Afterwards start the server with DATABASE_URL set to the target.
+
+                Attachments' rows move with the rest. Their files stay in SWIFTCHAT_MEDIA_DIR unless --copy-media is \
+                given: then every attachment's file and thumbnail is first copied from that folder into the S3 bucket \
+                the SWIFTCHAT_S3_* settings name, each checked by size (files already there at the same size are kept, \
+                so the copy can run again after a failure). The folder is only read.
                 """)
     }
 
     @Option(name: .customLong("to"), help: ArgumentHelp("The PostgreSQL URL to copy into.", valueName: "postgres-url"))
     var target: String
+
+    @Flag(name: .customLong("copy-media"), help: "Also copy the attachments' files from SWIFTCHAT_MEDIA_DIR into the SWIFTCHAT_S3_BUCKET bucket.")
+    var copyMedia = false
 
     @OptionGroup var options: SettingsOptions
 
@@ -158,7 +166,9 @@ struct MoveData: AsyncParsableCommand {
         settings.databaseURL = url
         let destination = try await openStore(settings, logger: logger)
         do {
-            let counts = try await DataMover(from: source, to: destination).move()
+            let mover = DataMover(from: source, to: destination)
+            if copyMedia { try await copyMediaFirst(settings, mover: mover, source: source, logger: logger) }
+            let counts = try await mover.move()
             print("moved \(counts) from \(settings.databasePath) to \(url); the copy matches the source")
         } catch {
             await destination.close()
@@ -167,6 +177,26 @@ struct MoveData: AsyncParsableCommand {
         }
         await destination.close()
         await source.close()
+    }
+}
+
+extension MoveData {
+    /// Blobs before rows: if a copy fails, nothing has moved and the command can run again.
+    func copyMediaFirst(_ settings: Settings, mover: DataMover, source: any ChatStore, logger: Logger) async throws {
+        guard let bucket = settings.media.s3?.bucket else {
+            throw ValidationError("--copy-media needs SWIFTCHAT_S3_BUCKET (and the other SWIFTCHAT_S3_* settings) naming where the files go")
+        }
+        guard FileManager.default.fileExists(atPath: settings.media.directory) else {
+            throw ValidationError("--copy-media: no media folder at \(settings.media.directory); set SWIFTCHAT_MEDIA_DIR to the install's")
+        }
+        try await mover.requireEmptyTarget()
+        let summary = try await copyMediaFolderToBucket(settings, store: source, logger: logger) { running in
+            FileHandle.standardError.write(Data("media: \(running)\n".utf8))
+        }
+        print("media copied from \(settings.media.directory) to the bucket \(bucket): \(summary)")
+        if !summary.missing.isEmpty {
+            print("attachments whose files were already missing: \(summary.missing.prefix(20).joined(separator: ", "))")
+        }
     }
 }
 

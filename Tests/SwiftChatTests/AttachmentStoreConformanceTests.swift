@@ -77,4 +77,33 @@ struct AttachmentStoreConformanceTests {
             #expect(try await store.dueBlobDeletions(at: late, limit: 10).isEmpty)
         }
     }
+
+    @Test("move-data carries attachments, thumbnails, used storage and queued blob deletions", arguments: TestBackends.stores)
+    func moveDataCarriesAttachments(backend: StoreBackend) async throws {
+        try await withStore(.sqlite) { source, _ in
+            let a = try await source.createUser(NewUser(phoneNumber: freshPhone(1)), at: Self.epoch)
+            let b = try await source.createUser(NewUser(phoneNumber: freshPhone(2)), at: Self.epoch)
+            let group = try await source.createGroup(title: "g", by: a.id, members: [b.id], at: Self.epoch)
+            let sent = try await source.createAttachment(Self.new(a.id, size: 300), quota: .max, at: Self.epoch)
+            #expect(try await source.setThumbnail(of: sent.id, .init(storageKey: BlobKey.thumbnail(of: sent.storageKey), width: 4, height: 3)))
+            let second = try await source.createAttachment(Self.new(a.id, size: 200), quota: .max, at: Self.epoch)
+            let posted = try await source.postMessage(in: group.id, by: a.id, text: "", clientID: nil, attachments: [second.id, sent.id], at: Self.epoch)
+            let loose = try await source.createAttachment(Self.new(b.id, size: 50), quota: .max, at: Self.epoch)
+            let queued = BlobKey.make()
+            try await source.scheduleBlobDeletion(key: queued, due: Self.epoch)
+            try await withStore(backend) { target, _ in
+                try await DataMover(from: source, to: target, batchSize: 1).move()
+                let moved = try await target.attachments(ofMessages: [posted.message.id])
+                #expect(moved == (try await source.attachments(ofMessages: [posted.message.id])))
+                #expect(moved[posted.message.id]?.map(\.id) == [second.id, sent.id])
+                #expect(moved[posted.message.id]?.last?.thumbnail?.storageKey == BlobKey.thumbnail(of: sent.storageKey))
+                #expect(try await target.attachment(id: loose.id) == loose)
+                #expect(try await target.storageUsed(by: a.id) == 500)
+                #expect(try await target.dueBlobDeletions(at: Self.epoch, limit: 10) == [queued])
+                // New uploads take ids after the copied ones.
+                let next = try await target.createAttachment(Self.new(b.id), quota: .max, at: Self.epoch)
+                #expect(next.id > loose.id)
+            }
+        }
+    }
 }

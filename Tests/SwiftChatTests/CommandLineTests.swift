@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwiftChatCore
+@testable import SwiftChatServer
 
 /// `swiftchat migrate` and `swiftchat move-data`, run as a self-hoster runs them.
 @Suite("Command line", .enabled(if: ServerProcess.executable != nil || TestBackends.required, "runs the swiftchat binary, which is not built (swift build)"))
@@ -67,6 +68,44 @@ struct CommandLineTests {
                     let again = try await runSwiftChat(["move-data", "--to", targetURL], environment: ["DATABASE_NAME": source.sqlitePath], folder: folder)
                     #expect(again.status != 0)
                     #expect(again.output.contains("not empty"), "\(again.output)")
+                }
+            }
+        }
+    }
+
+    @Test("move-data --copy-media copies the media folder into the bucket before the rows, and says what it needs",
+          .enabled(if: S3BlobStorageTests.serverAvailable && TestBackends.postgresURL != nil || TestBackends.required,
+                   "needs SWIFTCHAT_TEST_S3_URL and SWIFTCHAT_TEST_POSTGRES_URL (scripts/test_backends.sh start)"))
+    func moveDataCopiesMedia() async throws {
+        try await withStorePlace(.sqlite) { source in
+            try await withStorePlace(.postgres) { target in
+                try await withTemporaryDirectory { folder in
+                    let media = folder.appendingPathComponent("media").path
+                    let store = try await source.open()
+                    let files = try await BlobCopierTests.install(store, files: try LocalDiskBlobStorage(root: media))
+                    await store.close()
+                    let targetURL = try #require(target.databaseURL)
+                    var environment = ["DATABASE_NAME": source.sqlitePath, "SWIFTCHAT_MEDIA_DIR": media]
+
+                    let noBucket = try await runSwiftChat(["move-data", "--to", targetURL, "--copy-media"], environment: environment, folder: folder)
+                    #expect(noBucket.status != 0 && noBucket.output.contains("SWIFTCHAT_S3_BUCKET"), "\(noBucket.output)")
+
+                    let bucket = try await S3BlobStorageTests.freshStorage()
+                    environment.merge([
+                        "SWIFTCHAT_S3_BUCKET": bucket.configuration.bucket, "SWIFTCHAT_S3_ENDPOINT": try #require(TestBackends.s3URL),
+                        "SWIFTCHAT_S3_ACCESS_KEY_ID": TestBackends.s3AccessKeyID ?? "test",
+                        "SWIFTCHAT_S3_SECRET_ACCESS_KEY": TestBackends.s3SecretAccessKey ?? "test",
+                    ]) { $1 }
+                    let moved = try await runSwiftChat(["move-data", "--to", targetURL, "--copy-media"], environment: environment, folder: folder)
+                    #expect(moved.status == 0, "\(moved.output)")
+                    #expect(moved.output.contains("3 blobs copied") && moved.output.contains("1 missing"), "\(moved.output)")
+                    #expect(moved.output.contains("the copy matches the source"))
+                    for (key, bytes) in files {
+                        #expect(try await S3BlobStorageTests.collect(bucket.read(key: key, range: nil)) == bytes)
+                    }
+                    let copy = try await target.open()
+                    #expect(try await copy.attachmentTotals().count == 3)
+                    await copy.close()
                 }
             }
         }

@@ -52,7 +52,7 @@ struct S3BlobStorageTests {
         return (try? source.read(upToCount: count)) ?? Data()
     }
 
-    static func put(_ storage: S3BlobStorage, key: String, _ data: Data, contentType: String = "application/octet-stream") async throws {
+    static func put(_ storage: any BlobStorage, key: String, _ data: Data, contentType: String = "application/octet-stream") async throws {
         let upload = try await storage.beginUpload(key: key, contentType: contentType)
         try await upload.append(data)
         try await upload.finish()

@@ -108,26 +108,31 @@ public struct IDWatermarks: Sendable, Equatable {
     public var messages: ChatMessageID
     public var conversations: ConversationID
     public var eventPayloads: Int64
+    public var attachments: AttachmentID
 
-    public init(users: UserID, interests: InterestID, messages: ChatMessageID, conversations: ConversationID = 0, eventPayloads: Int64 = 0) {
+    public init(
+        users: UserID, interests: InterestID, messages: ChatMessageID, conversations: ConversationID = 0, eventPayloads: Int64 = 0,
+        attachments: AttachmentID = 0
+    ) {
         self.users = users
         self.interests = interests
         self.messages = messages
         self.conversations = conversations
         self.eventPayloads = eventPayloads
+        self.attachments = attachments
     }
 
     /// Per table with an id generator.
     public var byTable: [(table: String, mark: Int64)] {
         [("users", users.rawValue), ("interests", interests.rawValue), ("chat_messages", messages.rawValue),
-         ("conversations", conversations.rawValue), ("event_payloads", eventPayloads)]
+         ("conversations", conversations.rawValue), ("event_payloads", eventPayloads), ("attachments", attachments.rawValue)]
     }
 
     public init(byTable marks: [String: Int64]) {
         self.init(
             users: UserID(rawValue: marks["users"] ?? 0), interests: InterestID(rawValue: marks["interests"] ?? 0),
             messages: ChatMessageID(rawValue: marks["chat_messages"] ?? 0), conversations: ConversationID(rawValue: marks["conversations"] ?? 0),
-            eventPayloads: marks["event_payloads"] ?? 0)
+            eventPayloads: marks["event_payloads"] ?? 0, attachments: AttachmentID(rawValue: marks["attachments"] ?? 0))
     }
 
     /// No generator of `self` would hand out an id `other` already used.

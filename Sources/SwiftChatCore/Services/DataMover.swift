@@ -24,8 +24,7 @@ public struct DataMover: Sendable {
     /// every foreign key holds as rows arrive.
     @discardableResult
     public func move() async throws -> TableCounts {
-        let existing = try await target.tableCounts()
-        guard existing.isEmpty else { throw TargetNotEmpty(counts: existing) }
+        try await requireEmptyTarget()
         try await copy(read: source.users(after:limit:), write: target.importUsers, id: \.id)
         try await copy(read: source.interests(after:limit:), write: target.importInterests, id: \.id)
         for table in TransferTable.beforeMessages { try await copy(table) }
@@ -35,6 +34,12 @@ public struct DataMover: Sendable {
         try await target.adoptEpoch(source.epoch())
         try await target.finishImport(watermarks: source.idWatermarks())
         return try await verify()
+    }
+
+    /// Throws `TargetNotEmpty` unless the target holds no rows: a move never merges.
+    public func requireEmptyTarget() async throws {
+        let existing = try await target.tableCounts()
+        guard existing.isEmpty else { throw TargetNotEmpty(counts: existing) }
     }
 
     /// Compares counts, then every row, batch by batch.

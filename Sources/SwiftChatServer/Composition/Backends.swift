@@ -45,6 +45,17 @@ func makeBlobStorage(_ settings: Settings, logger: Logger) async throws -> any B
     return storage
 }
 
+/// `move-data --copy-media`: the blobs of every attachment `store` names, from the media folder
+/// into the bucket the settings name (`SWIFTCHAT_S3_*`, which must be set).
+public func copyMediaFolderToBucket(
+    _ settings: Settings, store: any ChatStore, logger: Logger, progress: @Sendable (BlobCopier.Summary) -> Void
+) async throws -> BlobCopier.Summary {
+    precondition(settings.media.s3 != nil, "copyMediaFolderToBucket needs SWIFTCHAT_S3_BUCKET")
+    let folder = try LocalDiskBlobStorage(root: settings.media.directory)
+    let bucket = try await makeBlobStorage(settings, logger: logger)
+    return try await BlobCopier(store: store, from: folder, to: bucket).copyAll(progress: progress)
+}
+
 /// Redis when `REDIS_URL` is set, else the in-process broker. The first connections are made
 /// here, so that a socket accepted right after start already hears publications of other
 /// processes; if Redis is down, the server starts anyway and the broker keeps trying.
