@@ -128,9 +128,12 @@ struct AttachmentRouteTests {
 
             let traversal = try await client.uploadFile(SampleFile.pdf, name: "../../etc/passwd", by: cast.alice)
             #expect(traversal["name"] as? String == "passwd.pdf")
-            #expect(try await runtime.store.attachmentTotals().count == 1, "only the good upload was kept")
+            // As Chromium writes quotes and line breaks in a file name; the `;` stays inside the quotes.
+            let quoted = try await client.uploadFile(SampleFile.pdf, name: "say %22hi%22%0D%0Anow; 100%25.pdf", by: cast.alice)
+            #expect(quoted["name"] as? String == "say \"hi\" now; 100%25.pdf")
+            #expect(try await runtime.store.attachmentTotals().count == 2, "only the good uploads were kept")
             let media = URL(fileURLWithPath: runtime.settings.media.directory)
-            #expect(Self.files(under: media).count == 1, "one file on disk: \(Self.files(under: media))")
+            #expect(Self.files(under: media).count == 2, "one file on disk each: \(Self.files(under: media))")
         }
     }
 

@@ -29,8 +29,8 @@ enum MultipartForm {
         parser.onBody = { chunk in content.writeBuffer(&chunk) }
         parser.onPartComplete = {
             parts += 1
-            if let disposition, let name = parameter("name", in: disposition),
-               parameter("filename", in: disposition) == nil {
+            if let parameters = disposition.map(HeaderParameters.init), let name = parameters.formValue(of: "name"),
+               parameters.value(of: "filename") == nil {
                 values[name] = .string(String(buffer: content))
             }
             disposition = nil
@@ -51,18 +51,6 @@ enum MultipartForm {
 
     /// `boundary=...` of the Content-Type, quoted or not, case kept.
     static func boundary(in contentType: String) -> String? {
-        parameter("boundary", in: contentType)
-    }
-
-    /// A `name=value` parameter after the first `;` of a header value.
-    static func parameter(_ name: String, in header: String) -> String? {
-        for piece in header.split(separator: ";").dropFirst() {
-            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2, pair[0].lowercased() == name else { continue }
-            var value = pair[1]
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            return value
-        }
-        return nil
+        HeaderParameters(contentType).value(of: "boundary")
     }
 }

@@ -94,11 +94,10 @@ final class MultipartUploadReader {
     }
 
     private func decideKind() -> PartKind {
-        guard let disposition = partHeaders.first(where: { $0.0 == "content-disposition" })?.1,
-            let name = MultipartForm.parameter("name", in: disposition)
+        guard let disposition = partHeaders.first(where: { $0.0 == "content-disposition" }).map({ HeaderParameters($0.1) }),
+            let name = disposition.formValue(of: "name")
         else { return .skipped }
-        let filename = MultipartForm.parameter("filename*", in: disposition).flatMap(Self.extendedValue)
-            ?? MultipartForm.parameter("filename", in: disposition)
+        let filename = disposition.value(of: "filename*").flatMap(Self.extendedValue) ?? disposition.formValue(of: "filename")
         guard name == "file" else { return filename == nil ? .field : .skipped }
         if fileStarted || fileEnded {
             fail(.field("file", "Send one file per upload."))
