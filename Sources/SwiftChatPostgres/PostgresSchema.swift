@@ -174,6 +174,14 @@ enum PostgresSchema {
                 FOR EACH ROW EXECUTE FUNCTION swiftchat_queue_attachment_blobs()
             """,
         ]),
+        ("0004 read markers", [
+            "ALTER TABLE conversation_members ADD COLUMN last_read_message_id BIGINT",
+            // Members read what they had before markers existed, so an upgrade shows nothing unread.
+            """
+            UPDATE conversation_members cm SET last_read_message_id = c.latest_message_id
+            FROM conversations c WHERE c.id = cm.conversation_id
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. An advisory lock

@@ -226,9 +226,11 @@ extension PostgresStore {
         } != nil
     }
 
+    /// A new member has read what came before they joined.
     static func insertMember(_ connection: PostgresConnection, _ logger: Logger, conversation: ConversationID, user: UserID, role: MemberRole, at date: Date) async throws {
         try await connection.run("""
-            INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) VALUES (\(conversation), \(user), \(role.rawValue), \(Timestamp(date)))
+            INSERT INTO conversation_members (conversation_id, user_id, role, joined_at, last_read_message_id)
+            SELECT \(conversation), \(user), \(role.rawValue), \(Timestamp(date)), latest_message_id FROM conversations WHERE id = \(conversation)
             """, logger: logger)
     }
 
@@ -248,11 +250,13 @@ extension PostgresStore {
         else { return nil }
         let userColumns = userColumns.split(separator: ",").map { "u." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         let members = try await connection.all("""
-            SELECT \(unescaped: userColumns), cm.role, cm.joined_at
+            SELECT \(unescaped: userColumns), cm.role, cm.joined_at, cm.last_read_message_id
             FROM conversation_members cm JOIN users u ON u.id = cm.user_id
             WHERE cm.conversation_id = \(id) ORDER BY cm.joined_at, cm.user_id
             """, logger: logger) {
-            ConversationMember(user: try $0.user(), role: MemberRole(rawValue: try $0.next(String.self)) ?? .member, joinedAt: try $0.next(Timestamp.self).date)
+            ConversationMember(
+                user: try $0.user(), role: MemberRole(rawValue: try $0.next(String.self)) ?? .member, joinedAt: try $0.next(Timestamp.self).date,
+                lastReadMessageID: try $0.next(ChatMessageID?.self))
         }
         var lastMessage: ChatMessage?
         if let latest = head.latest {

@@ -169,6 +169,14 @@ enum SQLiteSchema {
                 END;
                 """)
         }
+        migrator.registerMigration("0004 read markers") { db in
+            // Members read what they had before markers existed, so an upgrade shows nothing unread.
+            try db.execute(sql: """
+                ALTER TABLE conversation_members ADD COLUMN last_read_message_id INTEGER;
+                UPDATE conversation_members SET last_read_message_id =
+                    (SELECT latest_message_id FROM conversations WHERE conversations.id = conversation_members.conversation_id);
+                """)
+        }
         return migrator
     }
 }

@@ -209,9 +209,12 @@ extension SQLiteStore {
         return .removed(newOwner: newOwner)
     }
 
+    /// A new member has read what came before they joined.
     static func insertMember(_ db: Database, conversation: ConversationID, user: UserID, role: MemberRole, micros: Int64) throws {
-        try db.run(sql: "INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)",
-            arguments: [conversation, user, role.rawValue, micros])
+        try db.run(sql: """
+            INSERT INTO conversation_members (conversation_id, user_id, role, joined_at, last_read_message_id)
+            SELECT ?, ?, ?, ?, latest_message_id FROM conversations WHERE id = ?
+            """, arguments: [conversation, user, role.rawValue, micros, conversation])
     }
 
     static func memberIDs(_ db: Database, conversation: ConversationID) throws -> [UserID] {
@@ -224,11 +227,15 @@ extension SQLiteStore {
             sql: "SELECT id, kind, title, interest_id, created_at, created_by, latest_message_id FROM conversations WHERE id = ?", arguments: [id])
         else { return nil }
         let members = try db.fetchRows(sql: """
-            SELECT cm.role, cm.joined_at, \(userColumns.split(separator: ",").map { "u." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            SELECT cm.role, cm.joined_at, cm.last_read_message_id, \(userColumns.split(separator: ",").map { "u." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
             FROM conversation_members cm JOIN users u ON u.id = cm.user_id
             WHERE cm.conversation_id = ? ORDER BY cm.joined_at, cm.user_id
             """, arguments: [id]
-        ).map { ConversationMember(user: user(from: $0), role: MemberRole(rawValue: $0["role"]) ?? .member, joinedAt: Micros.date($0["joined_at"])) }
+        ).map {
+            ConversationMember(
+                user: user(from: $0), role: MemberRole(rawValue: $0["role"]) ?? .member, joinedAt: Micros.date($0["joined_at"]),
+                lastReadMessageID: $0["last_read_message_id"])
+        }
         let latest: ChatMessageID? = row["latest_message_id"]
         let lastMessage = try latest.flatMap {
             try db.fetchRow(sql: "SELECT \(messageColumns) FROM chat_messages WHERE id = ?", arguments: [$0]).map(message(from:))

@@ -16,7 +16,7 @@ struct ConversationRouteTests {
             let interest = try await client.sendInterest(from: cast.alice, to: cast.rahul)
             let direct = try await client.directConversation(of: interest, for: cast.rahul)
             let shown = try await client.call(.get, "/api/v2/conversations/\(direct)/", token: cast.alice.access)
-            #expect(v2WireText(shown) == #"{"id":\#(direct),"kind":"direct","title":null,"interest":\#(interest),"created_at":"<created_at>","created_by":\#(cast.alice.id),"members":[\#(memberWire(cast.aliceBase, "member")),\#(memberWire(cast.rahulBase, "member"))],"last_message":null,"latest_message_id":null}"#)
+            #expect(v2WireText(shown) == #"{"id":\#(direct),"kind":"direct","title":null,"interest":\#(interest),"created_at":"<created_at>","created_by":\#(cast.alice.id),"members":[\#(memberWire(cast.aliceBase, "member")),\#(memberWire(cast.rahulBase, "member"))],"last_message":null,"latest_message_id":null,"unread_count":0,"last_read_message_id":null}"#)
             let stranger = try await client.call(.get, "/api/v2/conversations/\(direct)/", token: cast.maria.access)
             #expect(stranger.status == .notFound && stranger.text == Self.notFound)
             #expect(try await client.call(.get, "/api/v2/conversations/\(direct)/messages/", token: cast.maria.access).text == Self.notFound)
@@ -84,7 +84,7 @@ struct ConversationRouteTests {
                 .post, "/api/v2/conversations/", json: #"{"title": "  Trip  ", "members": [\#(cast.rahul.id), \#(cast.rahul.id)]}"#, token: cast.alice.access)
             #expect(created.status == .created)
             let group = try leadingID(created)
-            #expect(v2WireText(created) == #"{"id":\#(group),"kind":"group","title":"Trip","interest":null,"created_at":"<created_at>","created_by":\#(cast.alice.id),"members":[\#(memberWire(cast.aliceBase, "owner")),\#(memberWire(cast.rahulBase, "member"))],"last_message":null,"latest_message_id":null}"#)
+            #expect(v2WireText(created) == #"{"id":\#(group),"kind":"group","title":"Trip","interest":null,"created_at":"<created_at>","created_by":\#(cast.alice.id),"members":[\#(memberWire(cast.aliceBase, "owner")),\#(memberWire(cast.rahulBase, "member"))],"last_message":null,"latest_message_id":null,"unread_count":0,"last_read_message_id":null}"#)
 
             // A plain member may not add, rename or delete.
             let byMember = try await client.call(.post, "/api/v2/conversations/\(group)/members/", json: #"{"user": \#(cast.maria.id)}"#, token: cast.rahul.access)

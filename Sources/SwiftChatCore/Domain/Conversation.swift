@@ -47,11 +47,15 @@ public struct ConversationMember: Sendable, Equatable {
     public var user: User
     public var role: MemberRole
     public var joinedAt: Date
+    /// The latest message the member has read (nil: none yet). It only moves forward; a member
+    /// who joins starts at the conversation's latest message.
+    public var lastReadMessageID: ChatMessageID?
 
-    public init(user: User, role: MemberRole, joinedAt: Date) {
+    public init(user: User, role: MemberRole, joinedAt: Date, lastReadMessageID: ChatMessageID? = nil) {
         self.user = user
         self.role = role
         self.joinedAt = joinedAt
+        self.lastReadMessageID = lastReadMessageID
     }
 }
 
@@ -116,6 +120,24 @@ public enum PostOutcome: Sendable, Equatable {
     public var message: ChatMessage {
         switch self {
         case .created(let message), .existing(let message): message
+        }
+    }
+}
+
+/// What moving a read marker did.
+public enum ReadOutcome: Sendable, Equatable {
+    case notMember
+    /// The message is not one of the conversation's.
+    case unknownMessage
+    /// The marker moved to this message.
+    case moved(ChatMessageID)
+    /// The marker was already there or further on; it stays where it was.
+    case unchanged(ChatMessageID)
+
+    public var marker: ChatMessageID? {
+        switch self {
+        case .moved(let id), .unchanged(let id): id
+        case .notMember, .unknownMessage: nil
         }
     }
 }

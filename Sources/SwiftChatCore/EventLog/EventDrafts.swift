@@ -19,6 +19,12 @@ public enum EventDrafts {
         return EventDraft(type: type, data: .object(pairs), recipients: recipients)
     }
 
+    public static func receipt(conversation: ConversationID, user: UserID, lastRead: ChatMessageID, recipients: [UserID]) -> EventDraft {
+        EventDraft(type: .receiptUpdated, data: .object([
+            ("conversation", .id(conversation)), ("user", .id(user)), ("last_read_message_id", .id(lastRead)),
+        ]), recipients: recipients)
+    }
+
     public static func interestChanged(_ interest: Interest) -> EventDraft {
         EventDraft(type: .interestChanged, data: .object([("interest", .id(interest.id))]), recipients: Array(Set(interest.parties)).sorted())
     }

@@ -35,6 +35,7 @@ public enum EventType: String, Sendable, CaseIterable {
     case memberRemoved = "member.removed"
     case memberUpdated = "member.updated"
     case interestChanged = "interest.changed"
+    case receiptUpdated = "receipt.updated"
 }
 
 /// An event to append, in the transaction of its change, to each recipient's log.

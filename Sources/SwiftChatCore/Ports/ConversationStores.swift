@@ -26,6 +26,12 @@ public protocol ConversationStore: Sendable {
     /// group goes with its last member.
     func removeMember(_ user: UserID, from id: ConversationID, at date: Date) async throws -> RemovalOutcome
     func messages(in id: ConversationID, window: MessageWindow, limit: Int) async throws -> MessagePage
+    /// Moves `user`'s read marker forward to `message`, never back; when it moves, every member
+    /// gets `receipt.updated` in the same transaction.
+    func markRead(_ user: UserID, in id: ConversationID, upTo message: ChatMessageID, at date: Date) async throws -> ReadOutcome
+    /// For each of `ids` that `user` is a member of: the messages after their read marker that
+    /// others sent.
+    func unreadCounts(of user: UserID, in ids: [ConversationID]) async throws -> [ConversationID: Int]
     /// A `clientID` the sender already used in the conversation answers that message and
     /// stores nothing. Throws `StoreError.missingReference` when the conversation is gone, and
     /// `.attachmentUnavailable` when an attachment is not the sender's own unused one.

@@ -34,6 +34,7 @@ public struct TransferTable: Sendable, Equatable {
     ])
     public static let members = TransferTable("conversation_members", key: 2, [
         ("conversation_id", .int, false), ("user_id", .int, false), ("role", .text, false), ("joined_at", .time, false),
+        ("last_read_message_id", .int, true),
     ])
     public static let eventPayloads = TransferTable("event_payloads", key: 1, [
         ("id", .int, false), ("type", .text, false), ("at", .time, false), ("data", .text, false),

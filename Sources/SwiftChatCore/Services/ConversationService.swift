@@ -175,6 +175,28 @@ public struct ConversationService: Sendable {
         return outcome
     }
 
+    /// Moves the caller's read marker forward to `message` (never back) and answers where it
+    /// is; the other members, and the caller's other devices, hear `receipt.updated`.
+    public func markRead(_ message: ChatMessageID, in id: ConversationID, by caller: UserID) async throws -> ChatMessageID {
+        switch try await store.markRead(caller, in: id, upTo: message, at: now()) {
+        case .notMember: throw APIError.notFound
+        case .unknownMessage: throw APIError.field("message_id", "Not a message of this conversation.")
+        case .unchanged(let marker): return marker
+        case .moved(let marker):
+            await wakeMembers(of: id)
+            return marker
+        }
+    }
+
+    /// The caller's unread messages in each of the conversations.
+    public func unreadCounts(for caller: UserID, in conversations: [Conversation]) async throws -> [ConversationID: Int] {
+        try await store.unreadCounts(of: caller, in: conversations.map(\.id))
+    }
+
+    public func unreadCounts(for caller: UserID, in id: ConversationID) async throws -> Int {
+        try await store.unreadCounts(of: caller, in: [id])[id] ?? 0
+    }
+
     // MARK: Checks and wake-ups
 
     private func membership(_ id: ConversationID, caller: User) async throws -> MemberRole {

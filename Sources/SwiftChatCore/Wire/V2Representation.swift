@@ -31,18 +31,27 @@ public enum V2Representation {
     public static func member(_ member: ConversationMember) -> JSONValue {
         .object([
             ("user", baseUser(member.user)), ("role", .string(member.role.rawValue)),
-            ("joined_at", .string(ISOTimestamp.string(member.joinedAt))),
+            ("joined_at", .string(ISOTimestamp.string(member.joinedAt))), ("last_read_message_id", .id(member.lastReadMessageID)),
         ])
     }
 
-    public static func conversation(_ conversation: Conversation, attachment: (Attachment) -> JSONValue = attachment) -> JSONValue {
-        .object([
+    /// `reader`: the caller, whose unread count and read marker the routes add (events, which
+    /// every member shares, leave them out).
+    public static func conversation(
+        _ conversation: Conversation, reader: (id: UserID, unread: Int)? = nil, attachment: (Attachment) -> JSONValue = attachment
+    ) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
             ("id", .id(conversation.id)), ("kind", .string(conversation.kind.rawValue)), ("title", .string(conversation.title)),
             ("interest", .id(conversation.interestID)),
             ("created_at", .string(ISOTimestamp.string(conversation.createdAt))), ("created_by", .id(conversation.createdBy)),
             ("members", .array(conversation.members.map(member))),
             ("last_message", conversation.lastMessage.map { message($0, attachment: attachment) } ?? .null),
             ("latest_message_id", .id(conversation.lastMessage?.id)),
-        ])
+        ]
+        if let reader {
+            pairs.append(("unread_count", .int(Int64(reader.unread))))
+            pairs.append(("last_read_message_id", .id(conversation.member(reader.id)?.lastReadMessageID)))
+        }
+        return .object(pairs)
     }
 }

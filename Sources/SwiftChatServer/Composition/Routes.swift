@@ -45,7 +45,7 @@ func makeWebSocketRouter(
     let socketHandler = NotificationSocketHandler(
         gate: gate, fanout: fanout, queueLimit: settings.webSocketQueueLimit, maxMessageSize: settings.webSocketMaxFrameSize,
         idleTimeout: idleTimeout, maxSocketsPerUser: settings.webSocketMaxSocketsPerUser, counters: services.socketCounters,
-        events: services.eventLog)
+        events: services.eventLog, conversations: services.conversations)
     // Refused upgrades are answered before they get here, by HandshakeGateHandler.
     routes.on(.get, "/ws/", slashOptional: true, doc: Docs.webSocket) { request, _ in
         let reason: String = switch await gate.admit(request) {

@@ -18,6 +18,7 @@ struct ConversationController {
         routes.on(.delete, "/api/v2/conversations/{conversation_id}/members/{user_id}/", doc: Docs.removeMember, use: removeMember)
         routes.on(.get, "/api/v2/conversations/{conversation_id}/messages/", doc: Docs.listConversationMessages, use: messages)
         routes.on(.post, "/api/v2/conversations/{conversation_id}/messages/", doc: Docs.postConversationMessage, use: post)
+        routes.on(.post, "/api/v2/conversations/{conversation_id}/read/", doc: Docs.markRead, use: markRead)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -30,8 +31,9 @@ struct ConversationController {
             cursor = parsed
         }
         let page = try await conversations.list(for: caller, after: cursor, limit: limit)
+        let unread = try await conversations.unreadCounts(for: caller.id, in: page.conversations)
         return .json(.object([
-            ("results", .array(page.conversations.map { shown($0, to: caller) })),
+            ("results", .array(page.conversations.map { shown($0, to: caller, unread: unread[$0.id] ?? 0) })),
             ("next_cursor", .string(page.next?.text)),
         ]))
     }
@@ -40,19 +42,19 @@ struct ConversationController {
         let caller = try await api.caller(of: request)
         let (title, members) = try await body(GroupCreateBody.self, of: request).validated(maxMembers: conversations.limits.maxGroupMembers)
         let group = try await conversations.createGroup(title: title, members: members, by: caller)
-        return .json(shown(group, to: caller), status: .created)
+        return .json(try await shown(group, to: caller), status: .created)
     }
 
     @Sendable func retrieve(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
-        return .json(shown(try await conversations.conversation(try conversationID(context), for: caller), to: caller))
+        return .json(try await shown(try await conversations.conversation(try conversationID(context), for: caller), to: caller))
     }
 
     @Sendable func rename(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
         let title = try await body(GroupRenameBody.self, of: request).validated()
-        return .json(shown(try await conversations.rename(id, title: title, by: caller), to: caller))
+        return .json(try await shown(try await conversations.rename(id, title: title, by: caller), to: caller))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -113,15 +115,32 @@ struct ConversationController {
         }
     }
 
+    @Sendable func markRead(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let id = try conversationID(context)
+        let marker = try await conversations.markRead(try await body(ReadMarkerBody.self, of: request).messageID, in: id, by: caller.id)
+        let unread = try await conversations.unreadCounts(for: caller.id, in: id)
+        return .json(.object([
+            ("conversation", .id(id)), ("last_read_message_id", .id(marker)), ("unread_count", .int(Int64(unread))),
+        ]))
+    }
+
     /// A message as `viewer` sees it: with the download links made for them.
     private func shown(_ message: ChatMessage, to viewer: User) -> JSONValue {
         let now = Date()
         return V2Representation.message(message) { api.attachmentLinks.representation(of: $0, viewer: viewer.id, now: now) }
     }
 
-    private func shown(_ conversation: Conversation, to viewer: User) -> JSONValue {
+    /// A conversation as `viewer` sees it: with their unread count and download links.
+    private func shown(_ conversation: Conversation, to viewer: User, unread: Int) -> JSONValue {
         let now = Date()
-        return V2Representation.conversation(conversation) { api.attachmentLinks.representation(of: $0, viewer: viewer.id, now: now) }
+        return V2Representation.conversation(conversation, reader: (viewer.id, unread)) {
+            api.attachmentLinks.representation(of: $0, viewer: viewer.id, now: now)
+        }
+    }
+
+    private func shown(_ conversation: Conversation, to viewer: User) async throws -> JSONValue {
+        shown(conversation, to: viewer, unread: try await conversations.unreadCounts(for: viewer.id, in: conversation.id))
     }
 
     private func body<Body: Decodable>(_ type: Body.Type, of request: Request) async throws -> Body {

@@ -51,6 +51,12 @@ extension Docs {
         body: s.ref("MessagePost"),
         replies: [.created("The message.", s.ref("Message")), .ok("A repeat of a client_id: the message it posted.", s.ref("Message")),
                   .badRequest, hidden, .messageThrottled])
+    static let markRead = APIDoc(
+        summary: "Move the caller's read marker forward to a message (never back)", tag: "conversations",
+        description: "The other members, and the caller's other devices, get `receipt.updated` when it moves. "
+            + "The same is a `chat_stream` action: `{\"type\": \"read\", \"conversation\", \"message_id\"}`.",
+        access: .user, body: s.ref("ReadMarker"),
+        replies: [.ok("Where the marker is now, and what is left unread.", s.ref("ReadState")), .badRequest, hidden])
     static let listEvents = APIDoc(
         summary: "The caller's events after a position", tag: "events", access: .user,
         query: [.init(name: "since", description: "The last seq the client has; 0 for all kept.", schema: s.integer), limit(1_000, 500)],

@@ -14,7 +14,9 @@ enum V2Schemas {
             ("BaseUser", s.object([
                 ("id", s.integer), ("phone_number", s.string), ("email", s.nullableString), ("first_name", s.string), ("last_name", s.string),
             ])),
-            ("Member", s.object([("user", s.ref("BaseUser")), ("role", role), ("joined_at", s.dateTime)])),
+            ("Member", s.object([
+                ("user", s.ref("BaseUser")), ("role", role), ("joined_at", s.dateTime), ("last_read_message_id", nullableInteger),
+            ])),
             ("Message", message),
             ("Attachment", s.object([
                 ("id", s.integer), ("name", s.string), ("type", s.string), ("size", s.integer), ("width", nullableInteger),
@@ -29,8 +31,10 @@ enum V2Schemas {
                 ("id", s.integer), ("kind", s.enumeration(ConversationKind.allCases.map(\.rawValue))), ("title", s.nullableString),
                 ("interest", nullableInteger), ("created_at", s.dateTime), ("created_by", s.integer), ("members", s.array(s.ref("Member"))),
                 ("last_message", .object([("oneOf", .array([s.ref("Message"), .object([("type", .string("null"))])]))])),
-                ("latest_message_id", nullableInteger),
+                ("latest_message_id", nullableInteger), ("unread_count", s.integer), ("last_read_message_id", nullableInteger),
             ])),
+            ("ReadMarker", s.object([("message_id", s.id)])),
+            ("ReadState", s.object([("conversation", s.integer), ("last_read_message_id", s.integer), ("unread_count", s.integer)])),
             ("ConversationPage", s.object([("results", s.array(s.ref("Conversation"))), ("next_cursor", s.nullableString)])),
             ("GroupCreate", s.object(
                 [("title", s.text(maxLength: 100, minLength: 1)), ("members", s.array(s.id))], required: ["title"])),

@@ -133,18 +133,6 @@ final class ChatStream: EventSink {
     static func eventFrame(_ event: LoggedEvent) -> String {
         "{\"stream\":\"chat_stream\",\"payload\":{\"type\":\"event\",\"event\":" + event.json + "}}"
     }
-
-    /// The `since` of a subscribe payload, or the error frame's text.
-    static func subscription(from payload: JSONValue) -> Result<Int64?, ChatStreamError> {
-        guard case .object = payload else { return .failure(ChatStreamError("A chat_stream payload is a JSON object.")) }
-        guard case .string(let type)? = payload["type"] else { return .failure(ChatStreamError("A chat_stream payload needs a \"type\".")) }
-        guard type == "subscribe" else { return .failure(ChatStreamError("Unknown chat_stream type \"\(type)\"; send \"subscribe\".")) }
-        switch payload["since"] {
-        case nil, .null?: return .success(nil)
-        case .int(let since)? where since >= 0: return .success(since)
-        default: return .failure(ChatStreamError("\"since\" is a seq: a whole number, 0 or more."))
-        }
-    }
 }
 
 struct ChatStreamError: Error {

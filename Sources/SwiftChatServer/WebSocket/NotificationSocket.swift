@@ -60,6 +60,7 @@ struct NotificationSocketHandler: Sendable {
     let maxSocketsPerUser: Int
     let counters: SocketCounters
     let events: EventLogService
+    let conversations: ConversationService
 
     /// The original's frame for an event: `{"stream": "notification_stream", "payload": {"message": ...}}`.
     static func render(_ event: ChatEvent) -> String {
@@ -119,7 +120,7 @@ struct NotificationSocketHandler: Sendable {
                 return nil
             }
             group.addTask {
-                try await readClientFrames(inbound, socket: socket, chatStream: chatStream)
+                try await readClientFrames(inbound, socket: socket, chatStream: chatStream, user: userID)
                 return nil
             }
             if idleTimeout > 0 {
@@ -147,9 +148,12 @@ struct NotificationSocketHandler: Sendable {
     }
 
     /// Client frames on `notification_stream` are accepted and ignored, as in the original;
-    /// `chat_stream` frames subscribe; anything malformed gets an error frame and the socket
-    /// stays open (D8).
-    private func readClientFrames(_ inbound: WebSocketInboundStream, socket: NotificationSocket, chatStream: ChatStream) async throws {
+    /// `chat_stream` frames subscribe or mark messages read; anything malformed gets an error
+    /// frame and the socket stays open (D8). Frames are handled one at a time, so a client
+    /// sending faster than the store writes waits for it.
+    private func readClientFrames(
+        _ inbound: WebSocketInboundStream, socket: NotificationSocket, chatStream: ChatStream, user: UserID
+    ) async throws {
         var iterator = inbound.makeAsyncIterator()
         while let message = try await iterator.nextMessage(maxSize: maxMessageSize) {
             socket.touch()
@@ -157,11 +161,28 @@ struct NotificationSocketHandler: Sendable {
             case .notification: break
             case .invalid(let problem): socket.enqueue(Self.errorFrame(problem))
             case .chatStream(let payload):
-                switch ChatStream.subscription(from: payload) {
-                case .success(let since): chatStream.subscribe(since: since)
+                switch ChatStreamAction.parse(payload) {
+                case .success(.subscribe(let since)): chatStream.subscribe(since: since)
+                case .success(.read(let conversation, let message)):
+                    if let problem = await markRead(message, in: conversation, by: user) { socket.enqueue(Self.errorFrame(problem)) }
                 case .failure(let error): socket.enqueue(Self.errorFrame(error.message))
                 }
             }
+        }
+    }
+
+    /// Nil once the marker is where the client asked (the receipt reaches the others through
+    /// their logs); otherwise the error frame's text.
+    private func markRead(_ message: ChatMessageID, in conversation: ConversationID, by user: UserID) async -> String? {
+        do {
+            _ = try await conversations.markRead(message, in: conversation, by: user)
+            return nil
+        } catch APIError.notFound {
+            return "No such conversation, or you are not a member."
+        } catch APIError.fields(let problems) {
+            return problems.values.first?.first ?? "The read marker was not moved."
+        } catch {
+            return "The read marker was not moved: the database is unavailable; try again."
         }
     }
 

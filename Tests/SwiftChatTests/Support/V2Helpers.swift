@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Testing
+@testable import SwiftChatCore
 
 /// The reply's body as sent, with every timestamp (`created_at`, `joined_at`, `at`) checked
 /// against DRF's format and masked, so that the rest compares as exact text.
@@ -20,8 +21,8 @@ func baseUserWire(_ user: Session, _ first: String, _ last: String, _ phone: Str
     #"{"id":\#(user.id),"phone_number":"\#(phone)","email":null,"first_name":"\#(first)","last_name":"\#(last)"}"#
 }
 
-func memberWire(_ baseUser: String, _ role: String) -> String {
-    #"{"user":\#(baseUser),"role":"\#(role)","joined_at":"<joined_at>"}"#
+func memberWire(_ baseUser: String, _ role: String, lastRead: Int64? = nil) -> String {
+    #"{"user":\#(baseUser),"role":"\#(role)","joined_at":"<joined_at>","last_read_message_id":\#(lastRead.map(String.init) ?? "null")}"#
 }
 
 /// `text` and `clientID` must need no JSON escaping.
@@ -81,5 +82,13 @@ extension TestClientProtocol {
             guard case .int(let seq)? = event["seq"], case .string(let type)? = event["type"] else { return nil }
             return (seq, type)
         }
+    }
+}
+
+extension JSONValue {
+    /// The elements of an array value.
+    var elements: [JSONValue]? {
+        if case .array(let values) = self { return values }
+        return nil
     }
 }
