@@ -371,6 +371,9 @@ def run(base, artifacts):
         rahul.wait("the hostile text shown as text", lambda: rahul.message_texts() == [HOSTILE_TEXT])
         check(rahul.driver.execute_script("return window.__pwned === undefined"), "markup in a message ran script")
         check(not rahul.all("#message-list b, #message-list img, #message-list script"), "markup in a message became elements")
+        # Rahul has read it: Alice's message gets its read ticks, live, from the receipt.
+        alice.wait("the read ticks on Alice's message, live", lambda: alice.all("#message-list li.mine .ticks.read"))
+        check(alice.find("#message-list li.mine .ticks").get_attribute("title") == "Read", "the ticks do not say read")
         box = rahul.find("#composer-text")
         box.send_keys("Hello Alice,")
         box.send_keys(Keys.SHIFT, Keys.ENTER)
@@ -443,6 +446,9 @@ def run(base, artifacts):
         proxy.restore()
         rahul.driver.refresh()
         rahul.wait("the socket back after the reload", lambda: rahul.find("#connection").get_attribute("data-state") == "live")
+        # Unread counts are the server's: the group's message still waits after the reload.
+        badge = rahul.wait("the group's unread badge after the reload", lambda: rahul.conversation_button("Weekend plans").find_elements(By.CSS_SELECTOR, ".badge"))
+        check(badge[0].text == "1", f"the group's unread count after the reload is {badge[0].text}, not 1")
         alice.wait("the post kept across the reload, once", lambda: alice.message_texts().count("kept across a reload") == 1)
         rahul.open_conversation("Alice Smith")
         rahul.wait("the post shown as sent", lambda: rahul.message_texts().count("kept across a reload") == 1

@@ -147,6 +147,10 @@ export function upload(file, onProgress) {
   return { done, abort() { aborted = true; request?.abort(); } };
 }
 
+export function markRead(id, messageId) {
+  return call("POST", `/api/v2/conversations/${id}/read/`, { message_id: messageId });
+}
+
 export function messages(id, { before, limit = 50 } = {}) {
   const query = new URLSearchParams({ limit: String(limit) });
   if (before) query.set("before", String(before));

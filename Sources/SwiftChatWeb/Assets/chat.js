@@ -139,7 +139,19 @@ function messageRow(message, conversation, names) {
     conversation.kind === "group" && !mine ? h("span", { class: "author" }, names.get(message.sender) ?? "A former member") : null,
     message.text || !message.attachments?.length ? h("p", { class: "text" }, message.text) : null,
     attachmentsView(message),
-    h("time", { datetime: message.created_at, title: longTime(message.created_at) }, shortTime(message.created_at)));
+    h("span", { class: "stamp" },
+      h("time", { datetime: message.created_at, title: longTime(message.created_at) }, shortTime(message.created_at)),
+      mine ? ticks(message, conversation, names) : null));
+}
+
+/** ✓ sent; ✓✓ read by everyone else (in a group, who has read it so far in the title). */
+function ticks(message, conversation, names) {
+  const others = (conversation.members ?? []).filter((member) => member.user?.id !== state.me?.id).length;
+  const readBy = store.readers(conversation, message);
+  const all = others > 0 && readBy.length === others;
+  const title = readBy.length === 0 ? "Sent"
+    : conversation.kind === "group" && !all ? `Read by ${readBy.map((member) => names.get(member.user?.id)).join(", ")}` : "Read";
+  return h("span", { class: `ticks${all ? " read" : ""}`, title, "aria-label": title }, all || readBy.length ? "✓✓" : "✓");
 }
 
 function pendingRow(conversationId, item) {

@@ -38,22 +38,25 @@ export function changed(what, detail) {
   for (const listener of listeners) listener(what, detail);
 }
 
-// Read positions survive a reload of the page (they are this browser's, not the server's).
-const readKey = () => `swiftchat.read.${state.me?.id}`;
-function readPositions() {
-  try { return JSON.parse(localStorage.getItem(readKey())) ?? {}; } catch { return {}; }
+// Read markers are the server's: one per member, moved forward only, shared by every device of
+// the user. The client moves its own to the latest message when the user looks at it.
+function readMarker(conversationId) {
+  return state.conversations.get(conversationId)?.last_read_message_id ?? 0;
 }
+
 export function markRead(conversationId) {
   const conversation = state.conversations.get(conversationId);
   const latest = conversation?.latest_message_id;
   state.unread.delete(conversationId);
-  if (!latest) return;
-  const positions = readPositions();
-  if ((positions[conversationId] ?? 0) >= latest) return;
-  positions[conversationId] = latest;
-  // Only conversations the user still has: the stored positions stay as few as those.
-  for (const id of Object.keys(positions)) if (!state.conversations.has(Number(id))) delete positions[id];
-  localStorage.setItem(readKey(), JSON.stringify(positions));
+  if (!latest || readMarker(conversationId) >= latest) return;
+  conversation.last_read_message_id = latest;
+  // The receipt comes back as an event; a failure only leaves the marker behind until the next look.
+  api.markRead(conversationId, latest).catch(() => {});
+}
+
+/** Members other than the caller whose marker has reached `message` (for the ticks of one's own). */
+export function readers(conversation, message) {
+  return (conversation.members ?? []).filter((member) => member.user?.id !== state.me?.id && (member.last_read_message_id ?? 0) >= message.id);
 }
 
 export function conversationTitle(conversation) {
@@ -74,13 +77,10 @@ export async function reloadAll() {
   const [me, conversations] = await Promise.all([api.me(), api.allConversations()]);
   state.me = me;
   state.conversations = new Map(conversations.map((conversation) => [conversation.id, conversation]));
-  const positions = readPositions();
   state.unread = new Map();
   for (const conversation of conversations) {
-    const last = conversation.last_message;
-    if (last && last.sender !== me.id && last.id > (positions[conversation.id] ?? 0) && conversation.id !== state.openId) {
-      state.unread.set(conversation.id, 1);
-    }
+    if (conversation.id === state.openId && document.visibilityState === "visible") markRead(conversation.id);
+    else if (conversation.unread_count > 0) state.unread.set(conversation.id, conversation.unread_count);
   }
   // Loaded histories may miss what came while away: reload the open one, forget the rest.
   state.messages = new Map();
@@ -123,11 +123,12 @@ function dedupe(items) {
   return items.filter((item) => !seen.has(item.id) && seen.add(item.id)).sort((a, b) => a.id - b.id);
 }
 
-// Unread: messages of others after this browser's read position, each counted once.
+// Unread: messages of others after the read marker, each counted once (the server's count
+// replaces these on every reload).
 const counted = new Set();
 function countUnread(message) {
   const key = `${message.conversation}:${message.id}`;
-  if (counted.has(key) || message.id <= (readPositions()[message.conversation] ?? 0)) return;
+  if (counted.has(key) || message.id <= readMarker(message.conversation)) return;
   if (counted.size > 10000) counted.clear();
   counted.add(key);
   state.unread.set(message.conversation, (state.unread.get(message.conversation) ?? 0) + 1);
@@ -217,6 +218,21 @@ export async function applyEvent(event) {
     case "member.updated":
       await refreshConversation(data.conversation);
       break;
+    case "receipt.updated": {
+      const conversation = state.conversations.get(data.conversation);
+      const marker = data.last_read_message_id;
+      if (!conversation || !Number.isSafeInteger(marker)) break;
+      const member = (conversation.members ?? []).find((entry) => entry.user?.id === data.user);
+      if (member && (member.last_read_message_id ?? 0) < marker) member.last_read_message_id = marker;
+      if (data.user === state.me?.id && readMarker(data.conversation) < marker) {
+        // Read on another device: what it saw is no longer unread here.
+        conversation.last_read_message_id = marker;
+        if (marker >= (conversation.latest_message_id ?? 0)) state.unread.delete(data.conversation);
+      }
+      changed("messages");
+      changed("conversations");
+      break;
+    }
     case "interest.changed":
       // An interest made or deleted makes or deletes a direct conversation too.
       await Promise.all([reloadPeople(), reloadConversations()]);
