@@ -9,6 +9,8 @@ enum PublicationCodec {
         var event: String
         var interest: Int64?
         var message: Int64?
+        var conversation: Int64? = nil
+        var user: Int64? = nil
         var topics: [String]
     }
 
@@ -22,6 +24,9 @@ enum PublicationCodec {
             Wire(v: version, event: "chat", interest: interest.rawValue, message: message.rawValue, topics: publication.topics.map(\.name))
         case .eventLogAppended:
             Wire(v: version, event: "events", interest: nil, message: nil, topics: publication.topics.map(\.name))
+        case .typing(let conversation, let user):
+            Wire(v: version, event: "typing", interest: nil, message: nil, conversation: conversation.rawValue, user: user.rawValue,
+                topics: publication.topics.map(\.name))
         }
         // Encoding plain strings and integers cannot fail.
         return Array((try? JSONEncoder().encode(wire)) ?? Data())
@@ -39,6 +44,9 @@ enum PublicationCodec {
             guard let interest = wire.interest else { return nil }
             event = .chatMessagePosted(interest: InterestID(rawValue: interest), message: ChatMessageID(rawValue: message))
         case ("events", nil): event = .eventLogAppended
+        case ("typing", nil):
+            guard let conversation = wire.conversation, let user = wire.user else { return nil }
+            event = .typing(conversation: ConversationID(rawValue: conversation), user: UserID(rawValue: user))
         default: return nil
         }
         return Publication(event: event, topics: wire.topics.map(Topic.init(name:)))

@@ -47,6 +47,7 @@ final class RecordingSink: EventSink {
                 case .interestChanged(let id): "interest-\(id)"
                 case .chatMessagePosted(let interest, let message): "chat-\(interest)-\(message)"
                 case .eventLogAppended: "wake-up"
+                case .typing(let conversation, let user): "typing-\(conversation)-\(user)"
                 }
             }
             broker = InProcessBroker(subscribers: fanout)
@@ -227,7 +228,7 @@ final class RecordingSink: EventSink {
                 observation = interest.map { .interest(accepted: $0.isAccepted) } ?? .noInterest
             case .chatMessagePosted(_, let message):
                 observation = (try? await store.message(id: message)) != nil ? .message : .noMessage
-            case .eventLogAppended:
+            case .eventLogAppended, .typing:
                 // Wake-ups follow the v1 publications of the same change; only those are watched.
                 subscribers.deliver(publication)
                 return

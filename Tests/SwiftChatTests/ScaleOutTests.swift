@@ -206,7 +206,7 @@ struct RedisOutageTests {
         if: (TestBackends.postgresURL != nil && TestBackends.redisURL != nil) || TestBackends.required,
         "needs SWIFTCHAT_TEST_DATABASE_URL and SWIFTCHAT_TEST_REDIS_URL (scripts/test_backends.sh start)"))
 struct CrossProcessTests {
-    @Test func aMessagePostedToTheWebProcessReachesSocketsOnBothWSProcesses() async throws {
+    @Test func messagesAndTypingReachSocketsOnBothWSProcesses() async throws {
         let redisURL = try #require(TestBackends.redisURL, "SWIFTCHAT_TEST_REDIS_URL")
         try await withStorePlace(.postgres) { place in
             try await withTemporaryDirectory { folder in
@@ -254,6 +254,21 @@ struct CrossProcessTests {
                     #expect(await mariaOnWS1.settledTexts() == [Frame.updateInterest])
                     #expect(await mariaOnWS2.settledTexts() == [Frame.updateInterest])
                     for socket in sockets { _ = await socket.close() }
+
+                    // Typing is relayed through Redis too, to the other member's socket only.
+                    let group = try await api.createGroup("g", by: cast.alice, members: [cast.rahul])
+                    let typist = SocketClient(port: ws1.port, path: "/ws/?token=\(cast.alice.access)")
+                    let listener = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.rahul.access)")
+                    let bystander = SocketClient(port: ws2.port, path: "/ws/?token=\(cast.maria.access)")
+                    for socket in [typist, listener, bystander] {
+                        try #require(await socket.waitUntilConnected())
+                        try await ChatStreamTests.subscribed(socket, since: nil)
+                    }
+                    typist.send(TypingTests.typing(group))
+                    #expect(await eventually(within: .seconds(10)) { !TypingTests.typed(listener).isEmpty }, "ws2: \(listener.texts)")
+                    #expect(TypingTests.typed(listener).map(\.1) == [cast.alice.id])
+                    #expect(TypingTests.typed(bystander).isEmpty && TypingTests.typed(typist).isEmpty)
+                    for socket in [typist, listener, bystander] { _ = await socket.close() }
                 } catch {
                     for server in servers { await server.stop() }
                     throw error

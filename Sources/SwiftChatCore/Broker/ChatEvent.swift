@@ -8,13 +8,16 @@ public enum ChatEvent: Sendable, Equatable {
     /// The event logs of the topics' users grew: a wake-up for their `chat_stream` sockets,
     /// which read the events themselves from the store (nothing is lost with a wake-up).
     case eventLogAppended
+    /// `user` is typing in the conversation: relayed to the other members' `chat_stream`
+    /// sockets as it is, never stored.
+    case typing(conversation: ConversationID, user: UserID)
 
     /// The original's notification text for this event (nil: not a v1 notification).
     public var notificationText: String? {
         switch self {
         case .interestChanged: "UPDATE_INTEREST"
         case .chatMessagePosted: "UPDATE_CHAT"
-        case .eventLogAppended: nil
+        case .eventLogAppended, .typing: nil
         }
     }
 }

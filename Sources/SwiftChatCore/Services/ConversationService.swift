@@ -188,6 +188,19 @@ public struct ConversationService: Sendable {
         }
     }
 
+    /// Tells the other members' sockets, in every process, that the caller is typing. Nothing
+    /// is stored; clients let the indicator lapse after `typingLifetime` without a repeat.
+    public func typing(in id: ConversationID, by caller: UserID) async throws {
+        let members = try await store.memberIDs(of: id)
+        guard members.contains(caller) else { throw APIError.notFound }
+        let others = members.filter { $0 != caller }
+        guard !others.isEmpty else { return }
+        await broker.publish(Publication(event: .typing(conversation: id, user: caller), topics: others.map(Topic.eventLog)))
+    }
+
+    /// How long a client shows "… is typing" after the last relay; senders repeat sooner.
+    public static let typingLifetime: Duration = .seconds(6)
+
     /// The caller's unread messages in each of the conversations.
     public func unreadCounts(for caller: UserID, in conversations: [Conversation]) async throws -> [ConversationID: Int] {
         try await store.unreadCounts(of: caller, in: conversations.map(\.id))

@@ -110,7 +110,11 @@ enum Docs {
             + "v2's event log is opt-in on the same socket: send `{\"stream\": \"chat_stream\", \"payload\": {\"type\": \"subscribe\", \"since\": N}}` "
             + "(`since` optional: from now on) and get `{\"type\": \"subscribed\", \"epoch\", \"latest_seq\"}`, then every event with seq > N "
             + "as `{\"type\": \"event\", \"event\": Event}`, replay then live, each once and in order; a position older than the log keeps "
-            + "gets `{\"type\": \"resync_required\", \"oldest_seq\"}`. Replies arrive as `{\"stream\": \"chat_stream\", \"payload\": …}`; "
+            + "gets `{\"type\": \"resync_required\", \"oldest_seq\"}`. Replies arrive as `{\"stream\": \"chat_stream\", \"payload\": …}`. "
+            + "`{\"type\": \"read\", \"conversation\", \"message_id\"}` moves the read marker as POST …/read/ does. "
+            + "`{\"type\": \"typing\", \"conversation\"}` reaches the other members' subscribed sockets as "
+            + "`{\"type\": \"typing\", \"conversation\", \"user\", \"expires_in_seconds\"}` (never stored; at most once per conversation "
+            + "every 2 s per socket, more is dropped; show it until it expires unless repeated); "
             + "a malformed payload gets an error frame and the socket stays open.",
         query: [.init(name: "token", description: "An access JWT", schema: s.string)],
         replies: [.init(status: 101, description: "Switching protocols to the WebSocket.", schema: nil),

@@ -11,6 +11,8 @@ final class ChatStream: EventSink {
     enum Signal: Sendable {
         case subscribe(since: Int64?)
         case wake
+        /// Frames sent as they are, outside the log (typing).
+        case relay
     }
 
     static let name = "chat_stream"
@@ -21,6 +23,10 @@ final class ChatStream: EventSink {
     let incoming: AsyncStream<Signal>
     /// Set while a wake-up is queued, so that a burst of publications queues one.
     private let wakePending = Atomic<Bool>(false)
+    /// Relayed frames waiting to be written, the newest `relayLimit` kept: a slow reader loses
+    /// typing indicators, never events or its subscription.
+    private let relayed = Mutex<[String]>([])
+    static let relayLimit = 32
 
     init() {
         // Subscribes come from the client's own frames, read one at a time; wake-ups are coalesced.
@@ -28,7 +34,16 @@ final class ChatStream: EventSink {
     }
 
     func offer(_ frame: RenderedEvent) -> Bool {
-        wake()
+        guard case .typing = frame.event else {
+            wake()
+            return true
+        }
+        let first = relayed.withLock { frames in
+            if frames.count >= Self.relayLimit { frames.removeFirst() }
+            frames.append(frame.text)
+            return frames.count == 1
+        }
+        if first { signals.yield(.relay) }
         return true
     }
 
@@ -90,6 +105,8 @@ final class ChatStream: EventSink {
                     ])))
                     position = try await send(slice, after: start, user: user, events: events, write: write)
                 }
+            case .relay:
+                for text in relayed.withLock({ frames in defer { frames.removeAll() }; return frames }) { try await write(text) }
             case .wake:
                 wakePending.store(false, ordering: .releasing)
                 guard let after = position else { continue }
@@ -124,6 +141,14 @@ final class ChatStream: EventSink {
 
     static func frame(_ payload: JSONValue) -> String {
         JSONValue.object([("stream", .string(name)), ("payload", payload)]).serialized
+    }
+
+    /// `{"type": "typing", "conversation", "user", "expires_in_seconds"}`: shown until then unless repeated.
+    static func typingFrame(conversation: ConversationID, user: UserID) -> String {
+        frame(.object([
+            ("type", .string("typing")), ("conversation", .id(conversation)), ("user", .id(user)),
+            ("expires_in_seconds", .int(ConversationService.typingLifetime.components.seconds)),
+        ]))
     }
 
     static func resyncFrame(_ oldestSeq: Int64) -> String {

@@ -6,8 +6,10 @@ enum ChatStreamAction: Equatable {
     case subscribe(since: Int64?)
     /// Move the caller's read marker, as `POST /api/v2/conversations/{id}/read/` does.
     case read(conversation: ConversationID, message: ChatMessageID)
+    /// Tell the conversation's other members that the caller is typing.
+    case typing(conversation: ConversationID)
 
-    static let types = ["subscribe", "read"]
+    static let types = ["subscribe", "read", "typing"]
 
     /// The action, or the error frame's text.
     static func parse(_ payload: JSONValue) -> Result<ChatStreamAction, ChatStreamError> {
@@ -21,16 +23,24 @@ enum ChatStreamAction: Equatable {
             default: return .failure(ChatStreamError("\"since\" is a seq: a whole number, 0 or more."))
             }
         case "read":
-            guard case .int(let conversation)? = payload["conversation"], conversation > 0 else {
-                return .failure(ChatStreamError("\"conversation\" is a conversation's id."))
-            }
+            guard let conversation = conversation(in: payload) else { return .failure(notAConversation) }
             guard case .int(let message)? = payload["message_id"], message > 0 else {
                 return .failure(ChatStreamError("\"message_id\" is a message's id."))
             }
-            return .success(.read(conversation: ConversationID(rawValue: conversation), message: ChatMessageID(rawValue: message)))
+            return .success(.read(conversation: conversation, message: ChatMessageID(rawValue: message)))
+        case "typing":
+            guard let conversation = conversation(in: payload) else { return .failure(notAConversation) }
+            return .success(.typing(conversation: conversation))
         default:
             let known = types.map { "\"\($0)\"" }.joined(separator: ", ")
             return .failure(ChatStreamError("Unknown chat_stream type \"\(type)\"; send one of \(known)."))
         }
+    }
+
+    private static let notAConversation = ChatStreamError("\"conversation\" is a conversation's id.")
+
+    private static func conversation(in payload: JSONValue) -> ConversationID? {
+        guard case .int(let id)? = payload["conversation"], id > 0 else { return nil }
+        return ConversationID(rawValue: id)
     }
 }

@@ -64,6 +64,7 @@ struct NotificationSocketHandler: Sendable {
 
     /// The original's frame for an event: `{"stream": "notification_stream", "payload": {"message": ...}}`.
     static func render(_ event: ChatEvent) -> String {
+        if case .typing(let conversation, let user) = event { return ChatStream.typingFrame(conversation: conversation, user: user) }
         // Wake-ups go to chat_stream subscriptions, which read the store instead of a text.
         guard let text = event.notificationText else { return "" }
         return JSONValue.object([
@@ -155,6 +156,7 @@ struct NotificationSocketHandler: Sendable {
         _ inbound: WebSocketInboundStream, socket: NotificationSocket, chatStream: ChatStream, user: UserID
     ) async throws {
         var iterator = inbound.makeAsyncIterator()
+        var typingLimiter = TypingLimiter()
         while let message = try await iterator.nextMessage(maxSize: maxMessageSize) {
             socket.touch()
             switch Self.classify(message) {
@@ -164,25 +166,32 @@ struct NotificationSocketHandler: Sendable {
                 switch ChatStreamAction.parse(payload) {
                 case .success(.subscribe(let since)): chatStream.subscribe(since: since)
                 case .success(.read(let conversation, let message)):
-                    if let problem = await markRead(message, in: conversation, by: user) { socket.enqueue(Self.errorFrame(problem)) }
+                    if let problem = await refusal(of: { _ = try await conversations.markRead(message, in: conversation, by: user) }) {
+                        socket.enqueue(Self.errorFrame(problem))
+                    }
+                case .success(.typing(let conversation)):
+                    guard typingLimiter.allows(conversation) else { break }
+                    if let problem = await refusal(of: { try await conversations.typing(in: conversation, by: user) }) {
+                        socket.enqueue(Self.errorFrame(problem))
+                    }
                 case .failure(let error): socket.enqueue(Self.errorFrame(error.message))
                 }
             }
         }
     }
 
-    /// Nil once the marker is where the client asked (the receipt reaches the others through
-    /// their logs); otherwise the error frame's text.
-    private func markRead(_ message: ChatMessageID, in conversation: ConversationID, by user: UserID) async -> String? {
+    /// Nil once a client's action is done (what it changed reaches the others by itself);
+    /// otherwise the error frame's text.
+    private func refusal(of action: () async throws -> Void) async -> String? {
         do {
-            _ = try await conversations.markRead(message, in: conversation, by: user)
+            try await action()
             return nil
         } catch APIError.notFound {
             return "No such conversation, or you are not a member."
         } catch APIError.fields(let problems) {
-            return problems.values.first?.first ?? "The read marker was not moved."
+            return problems.values.first?.first ?? "Refused."
         } catch {
-            return "The read marker was not moved: the database is unavailable; try again."
+            return "Not done: the database is unavailable; try again."
         }
     }
 
