@@ -376,10 +376,13 @@ def run(base, artifacts):
         check(alice.find("#message-list li.mine .ticks").get_attribute("title") == "Read", "the ticks do not say read")
         box = rahul.find("#composer-text")
         box.send_keys("Hello Alice,")
+        alice.wait("Rahul typing, live", lambda: alice.find("#typing-indicator").text == "Rahul Sharma is typing…")
+        alice.shot("05b-typing")
         box.send_keys(Keys.SHIFT, Keys.ENTER)
         box.send_keys("two lines.")
         box.send_keys(Keys.ENTER)
         alice.wait("Rahul's two-line reply, live", lambda: alice.message_texts()[-1:] == ["Hello Alice,\ntwo lines."])
+        alice.wait("the typing line gone with the message", lambda: alice.find("#typing-indicator").text == "")
         alice.shot("06-conversation")
         rahul.shot("06-conversation")
 

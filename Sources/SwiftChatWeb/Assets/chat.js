@@ -9,7 +9,13 @@ import { state } from "./state.js";
 
 let loadingOlder = false;
 
-export function wireChat({ onBack }) {
+// Typing is announced at most every TYPING_REPEAT_MS while the user types; the others' lapses
+// after the time the server gives.
+const TYPING_REPEAT_MS = 3000;
+let lastTypingSent = { conversation: null, at: 0 };
+let typingTimer = null;
+
+export function wireChat({ onBack, onTyping }) {
   $("chat-back").onclick = onBack;
   $("load-older").onclick = () => loadOlder();
   $("message-scroller").addEventListener("scroll", () => {
@@ -22,7 +28,14 @@ export function wireChat({ onBack }) {
       $("composer").requestSubmit();
     }
   });
-  text.addEventListener("input", () => grow(text));
+  text.addEventListener("input", () => {
+    grow(text);
+    const id = state.openId;
+    const now = Date.now();
+    if (!id || !text.value.trim() || (lastTypingSent.conversation === id && now - lastTypingSent.at < TYPING_REPEAT_MS)) return;
+    lastTypingSent = { conversation: id, at: now };
+    onTyping(id);
+  });
   $("composer").onsubmit = (event) => {
     event.preventDefault();
     const id = state.openId;
@@ -35,6 +48,7 @@ export function wireChat({ onBack }) {
     state.drafts.delete(id);
     grow(text);
     stickToBottom = true;
+    lastTypingSent = { conversation: null, at: 0 };
     takeSent(id);
     store.post(id, value.trim() ? value : "", attachments);
   };
@@ -128,9 +142,24 @@ export function renderChat() {
   if (!loaded?.loaded) rows.push(h("li", { class: "empty" }, "Loading…"));
   $("message-list").replaceChildren(...rows);
   renderComposer();
+  renderTyping();
   $("load-older").hidden = !loaded?.hasMore;
   if (stickToBottom || nearBottom) scroller.scrollTop = scroller.scrollHeight;
   stickToBottom = false;
+}
+
+/** "… is typing" under the history, until it lapses. */
+export function renderTyping() {
+  const conversation = state.conversations.get(state.openId);
+  const typists = conversation ? store.typingIn(conversation.id) : [];
+  const names = typists.map((id) => displayName((conversation.members ?? []).find((member) => member.user?.id === id)?.user));
+  const line = $("typing-indicator");
+  line.textContent = names.length === 0 ? ""
+    : names.length === 1 ? `${names[0]} is typing…`
+    : names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : `${names.length} people are typing…`;
+  clearTimeout(typingTimer);
+  // Looked at again when the next one lapses.
+  if (names.length) typingTimer = setTimeout(renderTyping, 1000);
 }
 
 function messageRow(message, conversation, names) {

@@ -2,7 +2,7 @@
 // live by the socket's chat_stream.
 
 import * as api from "./api.js";
-import { renderChat, closeConversation, openConversation, wireChat } from "./chat.js";
+import { renderChat, renderTyping, closeConversation, openConversation, wireChat } from "./chat.js";
 import { clearUploads } from "./attachments.js";
 import { $, toast, wireDialogs } from "./dom.js";
 import { attachmentSummary, displayName } from "./format.js";
@@ -45,6 +45,7 @@ const STATUS_TEXT = { connecting: "Connecting…", offline: "Offline: reconnecti
 
 function render(what, detail) {
   if (what === "incoming") return announce(detail);
+  if (what === "typing") return renderTyping();
   if (what === "gone") toast("That conversation is no longer available to you.");
   const focus = focusedControl();
   if (what === "people") renderPeople();
@@ -99,6 +100,7 @@ function startApp() {
   stream = new ChatStream({
     onEvent: (event) => enqueue(() => store.applyEvent(event)),
     onReload: () => enqueue(reload),
+    onTyping: (frame) => store.noteTyping(frame),
     onStatus: (status) => {
       state.connection = status;
       $("connection").textContent = STATUS_TEXT[status] ?? "";
@@ -139,7 +141,10 @@ function signOut() {
 
 function boot() {
   wireDialogs();
-  wireChat({ onBack: () => { closeConversation(); render("conversations"); } });
+  wireChat({
+    onBack: () => { closeConversation(); render("conversations"); },
+    onTyping: (conversation) => stream?.send({ type: "typing", conversation }),
+  });
   wirePeople({ onOpenConversation: open });
   wireGroups({ onOpenConversation: open });
   wireProfile({ onSignOut: signOut });

@@ -19,6 +19,8 @@ export const state = {
   openId: null,
   /** conversation id → the text typed but not sent */
   drafts: new Map(),
+  /** conversation id → Map(user id → when their "is typing" lapses, ms) */
+  typing: new Map(),
   connection: "connecting",
 };
 
@@ -29,7 +31,7 @@ export function reset() {
   if (state.me) sessionStorage.removeItem(pendingKey());
   Object.assign(state, {
     me: null, conversations: new Map(), messages: new Map(), pending: new Map(), unread: new Map(), people: [], openId: null,
-    drafts: new Map(), connection: "connecting",
+    drafts: new Map(), typing: new Map(), connection: "connecting",
   });
   counted.clear();
 }
@@ -52,6 +54,25 @@ export function markRead(conversationId) {
   conversation.last_read_message_id = latest;
   // The receipt comes back as an event; a failure only leaves the marker behind until the next look.
   api.markRead(conversationId, latest).catch(() => {});
+}
+
+/** Someone else is typing; it lapses by itself unless repeated. */
+export function noteTyping({ conversation, user, expires_in_seconds: seconds }) {
+  if (user === state.me?.id || !state.conversations.has(conversation)) return;
+  const typists = state.typing.get(conversation) ?? new Map();
+  typists.set(user, Date.now() + Math.min(Math.max(Number(seconds) || 6, 1), 30) * 1000);
+  state.typing.set(conversation, typists);
+  changed("typing");
+}
+
+/** The members typing in the conversation now, lapsed ones forgotten. */
+export function typingIn(conversationId) {
+  const typists = state.typing.get(conversationId);
+  if (!typists) return [];
+  const now = Date.now();
+  for (const [user, until] of typists) if (until <= now) typists.delete(user);
+  if (!typists.size) state.typing.delete(conversationId);
+  return [...typists.keys()];
 }
 
 /** Members other than the caller whose marker has reached `message` (for the ticks of one's own). */
@@ -191,6 +212,8 @@ export async function applyEvent(event) {
       if (!state.conversations.has(message.conversation)) await refreshConversation(message.conversation);
       if (!state.conversations.has(message.conversation)) break;  // no longer a member: nothing to show
       addMessage(message);
+      // Whoever sent it has stopped typing it.
+      if (state.typing.get(message.conversation)?.delete(message.sender)) changed("typing");
       const visible = state.openId === message.conversation && document.visibilityState === "visible";
       if (message.sender !== state.me?.id) {
         if (visible) {

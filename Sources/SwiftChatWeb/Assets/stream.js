@@ -12,9 +12,10 @@ export class ChatStream {
    * onEvent(event): one event of the log, in order.
    * onReload(): reload everything over REST (first subscribe, resync, new epoch).
    * onStatus(status): "connecting" | "live" | "offline".
+   * onTyping({ conversation, user, expires_in_seconds }): someone else is typing (never in the log).
    */
-  constructor({ onEvent, onReload, onStatus }) {
-    Object.assign(this, { onEvent, onReload, onStatus });
+  constructor({ onEvent, onReload, onStatus, onTyping }) {
+    Object.assign(this, { onEvent, onReload, onStatus, onTyping });
     this.socket = null;
     this.lastSeq = null;
     this.epoch = null;
@@ -107,6 +108,11 @@ export class ChatStream {
     this.subscribe();
   }
 
+  /** A chat_stream action (read, typing); dropped while the socket is down, as typing should be. */
+  send(payload) {
+    if (this.isOpen) this.socket.send(JSON.stringify({ stream: "chat_stream", payload }));
+  }
+
   subscribe() {
     const payload = { type: "subscribe" };
     if (this.lastSeq !== null) payload.since = this.lastSeq;
@@ -145,6 +151,9 @@ export class ChatStream {
         this.onEvent(event);
         break;
       }
+      case "typing":
+        if (Number.isSafeInteger(payload.conversation) && Number.isSafeInteger(payload.user)) this.onTyping?.(payload);
+        break;
       case "resync_required":
         // Too far behind for the log.
         this.startOver();
