@@ -182,6 +182,10 @@ enum PostgresSchema {
             FROM conversations c WHERE c.id = cm.conversation_id
             """,
         ]),
+        ("0005 message edits and deletes", [
+            "ALTER TABLE chat_messages ADD COLUMN edited_at TIMESTAMPTZ",
+            "ALTER TABLE chat_messages ADD COLUMN deleted_at TIMESTAMPTZ",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. An advisory lock

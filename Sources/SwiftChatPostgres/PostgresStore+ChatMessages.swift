@@ -4,7 +4,7 @@ import SwiftChatCore
 
 /// v1 chat messages: the messages of an interest's direct conversation.
 extension PostgresStore {
-    static let messageColumns = "id, conversation_id, interest_id, user_id, message, client_id, created_at"
+    static let messageColumns = "id, conversation_id, interest_id, user_id, message, client_id, created_at, edited_at, deleted_at"
 
     public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {
         try await pooled {
@@ -35,6 +35,6 @@ extension RowReader {
     mutating func message() throws -> ChatMessage {
         ChatMessage(
             id: try next(), conversationID: try next(), interestID: try next(), userID: try next(), message: try next(), clientID: try next(),
-            createdAt: try next(Timestamp.self).date)
+            createdAt: try next(Timestamp.self).date, editedAt: try next(Timestamp?.self)?.date, deletedAt: try next(Timestamp?.self)?.date)
     }
 }

@@ -31,6 +31,7 @@ extension PostgresStore {
                 SELECT cm.conversation_id, (
                     SELECT COUNT(*) FROM chat_messages m
                     WHERE m.conversation_id = cm.conversation_id AND m.id > COALESCE(cm.last_read_message_id, 0) AND m.user_id <> cm.user_id
+                      AND m.deleted_at IS NULL
                 )
                 FROM conversation_members cm
                 WHERE cm.user_id = \(user) AND cm.conversation_id = ANY(\(ids.map(\.rawValue)))

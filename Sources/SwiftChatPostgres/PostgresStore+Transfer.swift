@@ -78,7 +78,8 @@ extension PostgresStore {
     }
 
     public func importMessages(_ messages: [ChatMessage]) async throws {
-        try await insertRows("chat_messages (id, conversation_id, interest_id, user_id, message, client_id, created_at)", messages) { message, binds in
+        try await insertRows("chat_messages (id, conversation_id, interest_id, user_id, message, client_id, created_at, edited_at, deleted_at)", messages) {
+            message, binds in
             binds.append(message.id)
             binds.append(message.conversationID)
             binds.append(message.interestID)
@@ -86,6 +87,8 @@ extension PostgresStore {
             binds.append(message.message)
             binds.append(message.clientID)
             binds.append(Timestamp(message.createdAt))
+            binds.append(message.editedAt.map(Timestamp.init))
+            binds.append(message.deletedAt.map(Timestamp.init))
         }
     }
 

@@ -177,6 +177,12 @@ enum SQLiteSchema {
                     (SELECT latest_message_id FROM conversations WHERE conversations.id = conversation_members.conversation_id);
                 """)
         }
+        migrator.registerMigration("0005 message edits and deletes") { db in
+            try db.execute(sql: """
+                ALTER TABLE chat_messages ADD COLUMN edited_at INTEGER;
+                ALTER TABLE chat_messages ADD COLUMN deleted_at INTEGER;
+                """)
+        }
         return migrator
     }
 }

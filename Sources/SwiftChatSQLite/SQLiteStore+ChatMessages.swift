@@ -4,12 +4,13 @@ import SwiftChatCore
 
 /// v1 chat messages: the messages of an interest's direct conversation.
 extension SQLiteStore {
-    static let messageColumns = "id, conversation_id, interest_id, user_id, message, client_id, created_at"
+    static let messageColumns = "id, conversation_id, interest_id, user_id, message, client_id, created_at, edited_at, deleted_at"
 
     static func message(from row: Row) -> ChatMessage {
         ChatMessage(
             id: row["id"], conversationID: row["conversation_id"], interestID: row["interest_id"], userID: row["user_id"],
-            message: row["message"], clientID: row["client_id"], createdAt: Micros.date(row["created_at"]))
+            message: row["message"], clientID: row["client_id"], createdAt: Micros.date(row["created_at"]),
+            editedAt: (row["edited_at"] as Int64?).map(Micros.date), deletedAt: (row["deleted_at"] as Int64?).map(Micros.date))
     }
 
     public func messages(in interest: InterestID, ordering: ListOrdering) async throws -> [ChatMessage] {

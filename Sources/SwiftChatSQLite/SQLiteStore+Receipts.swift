@@ -30,6 +30,7 @@ extension SQLiteStore {
                 SELECT cm.conversation_id, (
                     SELECT COUNT(*) FROM chat_messages m
                     WHERE m.conversation_id = cm.conversation_id AND m.id > COALESCE(cm.last_read_message_id, 0) AND m.user_id <> cm.user_id
+                      AND m.deleted_at IS NULL
                 ) AS unread
                 FROM conversation_members cm
                 WHERE cm.user_id = ? AND cm.conversation_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))

@@ -75,10 +75,11 @@ extension SQLiteStore {
         try await write { db in
             for message in messages {
                 try db.run(sql: """
-                        INSERT INTO chat_messages (id, conversation_id, interest_id, user_id, message, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO chat_messages (id, conversation_id, interest_id, user_id, message, client_id, created_at, edited_at, deleted_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [message.id, message.conversationID, message.interestID, message.userID, message.message, message.clientID,
-                                Micros.from(message.createdAt)])
+                                Micros.from(message.createdAt), message.editedAt.map(Micros.from), message.deletedAt.map(Micros.from)])
             }
         }
     }

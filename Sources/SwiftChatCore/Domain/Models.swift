@@ -119,10 +119,14 @@ public struct ChatMessage: Sendable, Equatable {
     public var createdAt: Date
     /// The files it carries, in the order the sender gave them (v2 only).
     public var attachments: [Attachment]
+    /// When the sender last changed the text.
+    public var editedAt: Date?
+    /// When it was deleted: its text and files are gone, the row stays as a tombstone.
+    public var deletedAt: Date?
 
     public init(
         id: ChatMessageID, conversationID: ConversationID, interestID: InterestID?, userID: UserID, message: String,
-        clientID: String? = nil, createdAt: Date, attachments: [Attachment] = []
+        clientID: String? = nil, createdAt: Date, attachments: [Attachment] = [], editedAt: Date? = nil, deletedAt: Date? = nil
     ) {
         self.id = id
         self.conversationID = conversationID
@@ -132,7 +136,11 @@ public struct ChatMessage: Sendable, Equatable {
         self.clientID = clientID
         self.createdAt = createdAt
         self.attachments = attachments
+        self.editedAt = editedAt
+        self.deletedAt = deletedAt
     }
+
+    public var isDeleted: Bool { deletedAt != nil }
 }
 
 /// What an OTP code is for: `N` registers a new account through `POST /api/core/user/`,

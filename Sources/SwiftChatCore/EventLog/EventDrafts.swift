@@ -5,6 +5,11 @@ public enum EventDrafts {
         EventDraft(type: .messageCreated, data: .object([("message", V2Representation.message(message))]), recipients: recipients)
     }
 
+    /// `message.updated` (an edit) or `message.deleted` (its tombstone), with the message as it now is.
+    public static func messageChanged(_ type: EventType, _ message: ChatMessage, recipients: [UserID]) -> EventDraft {
+        EventDraft(type: type, data: .object([("message", V2Representation.message(message))]), recipients: recipients)
+    }
+
     public static func conversation(_ type: EventType, _ conversation: Conversation, recipients: [UserID]) -> EventDraft {
         EventDraft(type: type, data: .object([("conversation", V2Representation.conversation(conversation))]), recipients: recipients)
     }

@@ -28,6 +28,8 @@ public struct LoggedEvent: Sendable, Equatable {
 
 public enum EventType: String, Sendable, CaseIterable {
     case messageCreated = "message.created"
+    case messageUpdated = "message.updated"
+    case messageDeleted = "message.deleted"
     case conversationCreated = "conversation.created"
     case conversationUpdated = "conversation.updated"
     case conversationDeleted = "conversation.deleted"

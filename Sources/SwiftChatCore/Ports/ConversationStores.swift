@@ -26,6 +26,14 @@ public protocol ConversationStore: Sendable {
     /// group goes with its last member.
     func removeMember(_ user: UserID, from id: ConversationID, at date: Date) async throws -> RemovalOutcome
     func messages(in id: ConversationID, window: MessageWindow, limit: Int) async throws -> MessagePage
+    /// Replaces the text of a message of the conversation that is not deleted, and logs
+    /// `message.updated` for every member; nil when there is no such message.
+    func editMessage(_ id: ChatMessageID, in conversation: ConversationID, text: String, at date: Date) async throws -> ChatMessage?
+    /// Deletes a message for good: its text and attachments go (their blobs queued), the row
+    /// stays as a tombstone so that history keeps its place, and every member gets
+    /// `message.deleted`. Nil when there is no such message; an already deleted one answers as it
+    /// is, logging nothing.
+    func deleteMessage(_ id: ChatMessageID, in conversation: ConversationID, at date: Date) async throws -> ChatMessage?
     /// Moves `user`'s read marker forward to `message`, never back; when it moves, every member
     /// gets `receipt.updated` in the same transaction.
     func markRead(_ user: UserID, in id: ConversationID, upTo message: ChatMessageID, at date: Date) async throws -> ReadOutcome

@@ -24,13 +24,14 @@ public struct ChatMessageService: Sendable {
 
     public func messages(in id: InterestID, for caller: User, ordering: ListOrdering) async throws -> [ChatMessage] {
         _ = try await interests.interest(id, for: caller)
-        return try await store.messages(in: id, ordering: ordering)
+        // v1 has no tombstones: a deleted message is simply gone from its list.
+        return try await store.messages(in: id, ordering: ordering).filter { !$0.isDeleted }
     }
 
-    /// A message of the interest; one of another interest, or unknown, answers 403.
+    /// A message of the interest; one of another interest, unknown or deleted, answers 403.
     public func message(_ messageID: ChatMessageID, in id: InterestID, for caller: User) async throws -> ChatMessage {
         _ = try await interests.interest(id, for: caller)
-        guard let message = try await store.message(id: messageID), message.interestID == id else {
+        guard let message = try await store.message(id: messageID), message.interestID == id, !message.isDeleted else {
             throw APIError.permissionDenied
         }
         return message

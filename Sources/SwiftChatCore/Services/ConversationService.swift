@@ -10,10 +10,13 @@ public struct ConversationService: Sendable {
         public var maxTitleLength = 100
         public var maxClientIDLength = 100
         public var maxAttachmentsPerMessage = 10
+        /// How long after posting a sender may edit a message (0: never).
+        public var editWindow: TimeInterval
 
-        public init(maxGroupMembers: Int, maxMessageLength: Int) {
+        public init(maxGroupMembers: Int, maxMessageLength: Int, editWindow: TimeInterval = 3600) {
             self.maxGroupMembers = maxGroupMembers
             self.maxMessageLength = maxMessageLength
+            self.editWindow = editWindow
         }
     }
 
@@ -139,11 +142,7 @@ public struct ConversationService: Sendable {
             throw APIError.field("attachments", "A message carries at most \(limits.maxAttachmentsPerMessage) attachments.")
         }
         if Set(attachments).count != attachments.count { throw APIError.field("attachments", "An attachment is named twice.") }
-        // Checked trimmed, stored exactly as sent.
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty && attachments.isEmpty { throw APIError.field("text", ErrorText.blank) }
-        if text.utf8.contains(0) { throw APIError.field("text", ErrorText.nullCharacters) }
-        if trimmed.count > limits.maxMessageLength { throw APIError.field("text", ErrorText.maxLength(limits.maxMessageLength)) }
+        try checkText(text, withAttachments: !attachments.isEmpty)
         if let clientID {
             guard !clientID.isEmpty, clientID.count <= limits.maxClientIDLength else {
                 throw APIError.field("client_id", "A client_id has 1 to \(limits.maxClientIDLength) characters.")
@@ -188,6 +187,40 @@ public struct ConversationService: Sendable {
         }
     }
 
+    /// The sender changes their message's text, within `limits.editWindow` of posting it.
+    public func edit(_ message: ChatMessageID, in id: ConversationID, text: String, by caller: User) async throws -> ChatMessage {
+        _ = try await membership(id, caller: caller)
+        let original = try await messageOf(id, message)
+        guard original.userID == caller.id else { throw APIError.permissionDenied }
+        guard !original.isDeleted else { throw APIError.badRequest("A deleted message cannot be edited.") }
+        guard now().timeIntervalSince(original.createdAt) <= limits.editWindow else {
+            throw APIError.badRequest("Messages can be edited for \(Int(limits.editWindow)) seconds after they are posted.")
+        }
+        let carriesFiles = !(try await store.attachments(ofMessages: [message])[message] ?? []).isEmpty
+        try checkText(text, withAttachments: carriesFiles)
+        guard let edited = try await store.editMessage(message, in: id, text: text, at: now()) else { throw APIError.notFound }
+        await wakeMembers(of: id)
+        return edited
+    }
+
+    /// The sender deletes their message; in a group its owner and admins may delete anyone's.
+    /// Deleting a deleted message changes nothing.
+    public func delete(_ message: ChatMessageID, in id: ConversationID, by caller: User) async throws {
+        let role = try await membership(id, caller: caller)
+        let original = try await messageOf(id, message)
+        if original.userID != caller.id {
+            guard role.managesMembers, try await store.conversation(id: id)?.kind == .group else { throw APIError.permissionDenied }
+        }
+        guard !original.isDeleted else { return }
+        guard try await store.deleteMessage(message, in: id, at: now()) != nil else { throw APIError.notFound }
+        await wakeMembers(of: id)
+    }
+
+    private func messageOf(_ conversation: ConversationID, _ id: ChatMessageID) async throws -> ChatMessage {
+        guard let message = try await store.message(id: id), message.conversationID == conversation else { throw APIError.notFound }
+        return message
+    }
+
     /// Tells the other members' sockets, in every process, that the caller is typing. Nothing
     /// is stored; clients let the indicator lapse after `typingLifetime` without a repeat.
     public func typing(in id: ConversationID, by caller: UserID) async throws {
@@ -224,6 +257,14 @@ public struct ConversationService: Sendable {
             throw APIError.badRequest("Direct conversations have no settings: they follow their interest.")
         }
         return member.role
+    }
+
+    /// Checked trimmed, stored exactly as sent; blank only beside attachments.
+    private func checkText(_ text: String, withAttachments: Bool) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty && !withAttachments { throw APIError.field("text", ErrorText.blank) }
+        if text.utf8.contains(0) { throw APIError.field("text", ErrorText.nullCharacters) }
+        if trimmed.count > limits.maxMessageLength { throw APIError.field("text", ErrorText.maxLength(limits.maxMessageLength)) }
     }
 
     /// 1 to 100 characters after trimming, no NUL.

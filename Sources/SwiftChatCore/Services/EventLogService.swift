@@ -50,7 +50,7 @@ public struct EventLogService: Sendable {
         if since < slice.latestSeq && since + 1 < slice.oldestSeq { return .resyncRequired(oldestSeq: slice.oldestSeq) }
         if let attachmentLinks {
             let date = now()
-            for index in slice.events.indices where slice.events[index].type == .messageCreated {
+            for index in slice.events.indices where [.messageCreated, .messageUpdated].contains(slice.events[index].type) {
                 slice.events[index].data = attachmentLinks.addingLinks(toEventData: slice.events[index].data, viewer: user, now: date)
             }
         }

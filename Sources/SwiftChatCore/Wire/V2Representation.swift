@@ -16,6 +16,7 @@ public enum V2Representation {
             ("text", .string(message.message)), ("client_id", .string(message.clientID)),
             ("created_at", .string(ISOTimestamp.string(message.createdAt))),
             ("attachments", .array(message.attachments.map(attachment))),
+            ("edited_at", message.editedAt.map { .string(ISOTimestamp.string($0)) } ?? .null), ("deleted", .bool(message.isDeleted)),
         ])
     }
 

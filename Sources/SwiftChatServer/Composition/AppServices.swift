@@ -45,7 +45,9 @@ struct AppServices: Sendable {
             store: store, retention: .init(age: settings.eventRetention, count: settings.eventRetentionCount), attachmentLinks: links, now: now)
         conversations = ConversationService(
             store: store, broker: broker,
-            limits: .init(maxGroupMembers: settings.groupMaxMembers, maxMessageLength: settings.maxMessageLength), now: now)
+            limits: .init(
+                maxGroupMembers: settings.groupMaxMembers, maxMessageLength: settings.maxMessageLength, editWindow: settings.messageEditWindow),
+            now: now)
         socketCounters = SocketCounters()
         gate = WebSocketGate(
             auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts, sockets: socketCounters,

@@ -18,6 +18,8 @@ struct ConversationController {
         routes.on(.delete, "/api/v2/conversations/{conversation_id}/members/{user_id}/", doc: Docs.removeMember, use: removeMember)
         routes.on(.get, "/api/v2/conversations/{conversation_id}/messages/", doc: Docs.listConversationMessages, use: messages)
         routes.on(.post, "/api/v2/conversations/{conversation_id}/messages/", doc: Docs.postConversationMessage, use: post)
+        routes.on(.patch, "/api/v2/conversations/{conversation_id}/messages/{message_id}/", doc: Docs.editMessage, use: editMessage)
+        routes.on(.delete, "/api/v2/conversations/{conversation_id}/messages/{message_id}/", doc: Docs.deleteMessage, use: deleteMessage)
         routes.on(.post, "/api/v2/conversations/{conversation_id}/read/", doc: Docs.markRead, use: markRead)
     }
 
@@ -115,6 +117,19 @@ struct ConversationController {
         }
     }
 
+    @Sendable func editMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        let (id, message) = (try conversationID(context), try messageID(context))
+        let text = try await body(MessageEditBody.self, of: request).validated()
+        return .json(shown(try await conversations.edit(message, in: id, text: text, by: caller), to: caller))
+    }
+
+    @Sendable func deleteMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let caller = try await api.caller(of: request)
+        try await conversations.delete(try messageID(context), in: try conversationID(context), by: caller)
+        return Response(status: .noContent)
+    }
+
     @Sendable func markRead(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let id = try conversationID(context)
@@ -149,6 +164,10 @@ struct ConversationController {
 
     private func conversationID(_ context: AppRequestContext) throws -> ConversationID {
         ConversationID(rawValue: try pathID(context, "conversation_id", notAnInt: "conversation_id must be an integer"))
+    }
+
+    private func messageID(_ context: AppRequestContext) throws -> ChatMessageID {
+        ChatMessageID(rawValue: try pathID(context, "message_id", notAnInt: "message_id must be an integer"))
     }
 
     private func userID(_ context: AppRequestContext) throws -> UserID {

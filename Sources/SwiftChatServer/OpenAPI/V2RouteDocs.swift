@@ -51,6 +51,18 @@ extension Docs {
         body: s.ref("MessagePost"),
         replies: [.created("The message.", s.ref("Message")), .ok("A repeat of a client_id: the message it posted.", s.ref("Message")),
                   .badRequest, hidden, .messageThrottled])
+    static let editMessage = APIDoc(
+        summary: "Change a message's text (its sender, within SWIFTCHAT_MESSAGE_EDIT_WINDOW of posting)", tag: "conversations",
+        description: "Every member gets `message.updated` with the message, `edited_at` set. A deleted message cannot be edited.",
+        access: .user, body: s.ref("MessageEdit"),
+        replies: [.ok("The message as it now is.", s.ref("Message")), .badRequest, .error(403, "Not the sender."), hidden])
+    static let deleteMessage = APIDoc(
+        summary: "Delete a message (its sender; in a group also its owner and admins)", tag: "conversations",
+        description: "The text and the attachments are deleted from the store; the message stays in history as a tombstone "
+            + "(`deleted: true`, empty text, no attachments) and every member gets `message.deleted` with it. v1's lists no longer show it. "
+            + "Deleting it again changes nothing.",
+        access: .user,
+        replies: [.noContent, .badRequest, .error(403, "Neither the sender nor, in a group, an owner or admin."), hidden])
     static let markRead = APIDoc(
         summary: "Move the caller's read marker forward to a message (never back)", tag: "conversations",
         description: "The other members, and the caller's other devices, get `receipt.updated` when it moves. "

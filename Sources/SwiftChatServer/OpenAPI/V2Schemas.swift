@@ -9,6 +9,8 @@ enum V2Schemas {
         let message = s.object([
             ("id", s.integer), ("conversation", s.integer), ("sender", s.integer), ("text", s.string), ("client_id", s.nullableString),
             ("created_at", s.dateTime), ("attachments", s.array(s.ref("Attachment"))),
+            ("edited_at", .object([("type", .array([.string("string"), .string("null")])), ("format", .string("date-time"))])),
+            ("deleted", s.boolean),
         ])
         return [
             ("BaseUser", s.object([
@@ -34,6 +36,7 @@ enum V2Schemas {
                 ("latest_message_id", nullableInteger), ("unread_count", s.integer), ("last_read_message_id", nullableInteger),
             ])),
             ("ReadMarker", s.object([("message_id", s.id)])),
+            ("MessageEdit", s.object([("text", s.text(maxLength: maxMessageLength))])),
             ("ReadState", s.object([("conversation", s.integer), ("last_read_message_id", s.integer), ("unread_count", s.integer)])),
             ("ConversationPage", s.object([("results", s.array(s.ref("Conversation"))), ("next_cursor", s.nullableString)])),
             ("GroupCreate", s.object(

@@ -28,7 +28,7 @@ func memberWire(_ baseUser: String, _ role: String, lastRead: Int64? = nil) -> S
 /// `text` and `clientID` must need no JSON escaping.
 func v2MessageWire(_ id: Int64, in conversation: Int64, by sender: Session, _ text: String, clientID: String? = nil) -> String {
     let client = clientID.map { #""\#($0)""# } ?? "null"
-    return #"{"id":\#(id),"conversation":\#(conversation),"sender":\#(sender.id),"text":"\#(text)","client_id":\#(client),"created_at":"<created_at>","attachments":[]}"#
+    return #"{"id":\#(id),"conversation":\#(conversation),"sender":\#(sender.id),"text":"\#(text)","client_id":\#(client),"created_at":"<created_at>","attachments":[],"edited_at":null,"deleted":false}"#
 }
 
 extension Cast {
