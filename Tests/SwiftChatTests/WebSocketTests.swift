@@ -261,7 +261,7 @@ func expectFrames(_ expectations: [(name: String, socket: SocketClient, frames: 
             case .noStream, .noPayload, .streamNotAString: #"Frames must have a "stream" and a "payload"."#
             case .unknownStream: #"Unknown stream "group_stream"."#
             case .chatStreamWithoutType: #"A chat_stream payload needs a "type"."#
-            case .chatStreamUnknownType: #"Unknown chat_stream type "unsubscribe"; send "subscribe"."#
+            case .chatStreamUnknownType: #"Unknown chat_stream type "unsubscribe"; send one of "subscribe", "read", "typing"."#
             case .chatStreamBadSince: #""since" is a seq: a whole number, 0 or more."#
             case .chatStreamPayloadNotObject: "A chat_stream payload is a JSON object."
             case .notJSON: "Frames must be JSON text."
