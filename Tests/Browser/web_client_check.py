@@ -386,6 +386,28 @@ def run(base, artifacts):
         alice.shot("06-conversation")
         rahul.shot("06-conversation")
 
+        # Rahul edits his reply and deletes a message from the message menu; Alice sees both live.
+        def menu_of(session, text):
+            row = next(item for item in session.all("#message-list li.message.mine") if item.find_element(By.CSS_SELECTOR, ".text").text == text)
+            row.find_element(By.CSS_SELECTOR, ".message-menu summary").click()
+            return row
+        menu_of(rahul, "Hello Alice,\ntwo lines.").find_element(By.XPATH, ".//button[text()='Edit']").click()
+        editor = rahul.wait("the inline editor", lambda: rahul.find("#message-list .edit-form textarea"))
+        editor.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+        editor.send_keys("Hello Alice, edited.")
+        rahul.shot("06b-editing")
+        editor.send_keys(Keys.ENTER)
+        alice.wait("the edit, live", lambda: alice.message_texts()[-1:] == ["Hello Alice, edited."])
+        check(alice.all("#message-list li.message .edited"), "the edited message is not marked edited")
+        rahul.send("to be deleted")
+        alice.wait("the message to delete", lambda: alice.message_texts()[-1:] == ["to be deleted"])
+        row = menu_of(rahul, "to be deleted")
+        row.find_element(By.XPATH, ".//button[text()='Delete']").click()
+        rahul.click("the delete confirmation", lambda: next(iter(rahul.find("#message-list").find_elements(By.XPATH, ".//button[text()='Really delete']")), None))
+        alice.wait("the tombstone, live", lambda: alice.message_texts()[-1:] == ["This message was deleted."])
+        rahul.wait("the tombstone on Rahul's side", lambda: rahul.message_texts()[-1:] == ["This message was deleted."])
+        alice.shot("06c-edited-and-deleted")
+
         # A group with a third user, who takes part over the API.
         maria.call("POST", "/api/my_app/interests/", {"sent_to": int(alice_id)})
         alice.open_people()

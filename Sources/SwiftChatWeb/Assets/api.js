@@ -147,6 +147,14 @@ export function upload(file, onProgress) {
   return { done, abort() { aborted = true; request?.abort(); } };
 }
 
+export function editMessage(conversationId, messageId, text) {
+  return call("PATCH", `/api/v2/conversations/${conversationId}/messages/${messageId}/`, { text });
+}
+
+export function deleteMessage(conversationId, messageId) {
+  return call("DELETE", `/api/v2/conversations/${conversationId}/messages/${messageId}/`);
+}
+
 export function markRead(id, messageId) {
   return call("POST", `/api/v2/conversations/${id}/read/`, { message_id: messageId });
 }

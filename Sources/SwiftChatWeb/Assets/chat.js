@@ -2,6 +2,7 @@
 // and the composer (Enter sends, Shift+Enter starts a new line).
 
 import { attachmentsView, pendingAttachmentsView, readyAttachments, showUploadsOf, takeSent, wireComposerAttachments } from "./attachments.js";
+import * as api from "./api.js";
 import { $, h, toast } from "./dom.js";
 import { displayName, longTime, shortTime } from "./format.js";
 import * as store from "./state.js";
@@ -164,13 +165,82 @@ export function renderTyping() {
 
 function messageRow(message, conversation, names) {
   const mine = message.sender === state.me?.id;
+  const author = conversation.kind === "group" && !mine ? h("span", { class: "author" }, names.get(message.sender) ?? "A former member") : null;
+  if (message.deleted) {
+    return h("li", { class: `message deleted${mine ? " mine" : ""}`, dataset: { message: message.id } },
+      author, h("p", { class: "text" }, "This message was deleted."));
+  }
+  const editing = editor?.id === message.id ? editor.element : null;
   return h("li", { class: `message${mine ? " mine" : ""}`, dataset: { message: message.id } },
-    conversation.kind === "group" && !mine ? h("span", { class: "author" }, names.get(message.sender) ?? "A former member") : null,
-    message.text || !message.attachments?.length ? h("p", { class: "text" }, message.text) : null,
+    author,
+    editing ?? (message.text || !message.attachments?.length ? h("p", { class: "text" }, message.text) : null),
     attachmentsView(message),
     h("span", { class: "stamp" },
+      message.edited_at ? h("span", { class: "edited", title: `Edited ${longTime(message.edited_at)}` }, "edited") : null,
       h("time", { datetime: message.created_at, title: longTime(message.created_at) }, shortTime(message.created_at)),
-      mine ? ticks(message, conversation, names) : null));
+      mine ? ticks(message, conversation, names) : null,
+      editing ? null : messageMenu(message, conversation, mine)));
+}
+
+// The one message being edited, its form kept across re-renders so that typing is not lost.
+let editor = null;
+let confirmingDelete = null;
+
+/** Edit (one's own) and delete (one's own, or anyone's for a group's owner and admins). */
+function messageMenu(message, conversation, mine) {
+  const role = (conversation.members ?? []).find((member) => member.user?.id === state.me?.id)?.role;
+  const mayDelete = mine || (conversation.kind === "group" && (role === "owner" || role === "admin"));
+  if (!mayDelete) return null;
+  const confirming = confirmingDelete === message.id;
+  return h("details", { class: "message-menu" },
+    h("summary", { "aria-label": "Message actions", title: "Message actions" }, "⋯"),
+    h("div", { class: "menu" },
+      mine ? h("button", { type: "button", class: "link", onclick: () => startEditing(message) }, "Edit") : null,
+      h("button", { type: "button", class: `link${confirming ? " danger" : ""}`, onclick: () => deleteMessage(message, confirming) },
+        confirming ? "Really delete" : "Delete")));
+}
+
+function startEditing(message) {
+  const box = h("textarea", { class: "edit-text", "aria-label": "Edit message", maxlength: "10000" });
+  box.value = message.text;
+  const cancel = () => { editor = null; renderChat(); };
+  const form = h("form", { class: "edit-form", onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      store.replaceMessage(await api.editMessage(message.conversation, message.id, box.value));
+      editor = null;
+      renderChat();
+    } catch (error) {
+      toast(`Not edited: ${error.message}`);
+    }
+  } },
+  box,
+  h("span", { class: "edit-actions" },
+    h("button", { type: "submit" }, "Save"), h("button", { type: "button", class: "link", onclick: cancel }, "Cancel")));
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") cancel();
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
+  });
+  editor = { id: message.id, element: form };
+  renderChat();
+  box.focus();
+}
+
+async function deleteMessage(message, confirmed) {
+  if (!confirmed) {
+    confirmingDelete = message.id;
+    renderChat();
+    document.querySelector(`li[data-message="${message.id}"] .message-menu`)?.setAttribute("open", "");
+    return;
+  }
+  confirmingDelete = null;
+  try {
+    await api.deleteMessage(message.conversation, message.id);
+    store.replaceMessage({ ...message, text: "", attachments: [], deleted: true });
+  } catch (error) {
+    toast(`Not deleted: ${error.message}`);
+    renderChat();
+  }
 }
 
 /** ✓ sent; ✓✓ read by everyone else (in a group, who has read it so far in the title). */

@@ -15,6 +15,12 @@ export function renderSidebar(onOpen) {
   $("profile-button").title = me ? `${displayName(me)} (your profile)` : "";
 }
 
+function preview(conversation, last, author) {
+  if (!last) return conversation.kind === "group" ? "New group" : "No messages yet";
+  if (last.deleted) return "A message was deleted";
+  return author + (String(last.text ?? "").slice(0, 120) || attachmentSummary(last.attachments));
+}
+
 function row(conversation, onOpen) {
   const title = conversationTitle(conversation);
   const unread = state.unread.get(conversation.id) ?? 0;
@@ -31,7 +37,7 @@ function row(conversation, onOpen) {
     h("span", { class: `avatar${conversation.kind === "group" ? " group" : ""}`, "aria-hidden": "true" }, conversation.kind === "group" ? "#" : initials({ first_name: title })),
     h("span", { class: "summary" },
       h("span", { class: "title" }, title),
-      h("span", { class: "preview" }, last ? author + (String(last.text ?? "").slice(0, 120) || attachmentSummary(last.attachments)) : conversation.kind === "group" ? "New group" : "No messages yet")),
+      h("span", { class: "preview" }, preview(conversation, last, author))),
     h("span", { class: "meta" },
       h("time", { datetime: last?.created_at ?? conversation.created_at }, shortTime(last?.created_at ?? conversation.created_at)),
       unread ? h("span", { class: "badge", "aria-hidden": "true" }, unread > 99 ? "99+" : String(unread)) : null)));

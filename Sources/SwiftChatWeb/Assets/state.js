@@ -178,6 +178,17 @@ function addMessage(message) {
   if (message.sender === state.me?.id && message.client_id) dropPending(message.conversation, message.client_id);
 }
 
+/** An edited message, or a deleted one's tombstone, wherever the message shows. */
+export function replaceMessage(message) {
+  const conversation = state.conversations.get(message.conversation);
+  if (conversation?.last_message?.id === message.id) conversation.last_message = message;
+  const loaded = state.messages.get(message.conversation);
+  const index = loaded?.items.findIndex((item) => item.id === message.id) ?? -1;
+  if (index >= 0) loaded.items[index] = message;
+  changed("messages");
+  changed("conversations");
+}
+
 export async function refreshConversation(id) {
   try {
     const conversation = await api.conversation(id);
@@ -240,6 +251,10 @@ export async function applyEvent(event) {
     case "member.removed":
     case "member.updated":
       await refreshConversation(data.conversation);
+      break;
+    case "message.updated":
+    case "message.deleted":
+      if (data.message && Number.isSafeInteger(data.message.id)) replaceMessage(data.message);
       break;
     case "receipt.updated": {
       const conversation = state.conversations.get(data.conversation);
