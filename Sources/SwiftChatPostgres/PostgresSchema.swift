@@ -186,6 +186,15 @@ enum PostgresSchema {
             "ALTER TABLE chat_messages ADD COLUMN edited_at TIMESTAMPTZ",
             "ALTER TABLE chat_messages ADD COLUMN deleted_at TIMESTAMPTZ",
         ]),
+        ("0006 presence", [
+            """
+            CREATE TABLE user_presence (
+                user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                hidden BIGINT NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+                last_seen_at TIMESTAMPTZ
+            )
+            """,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. An advisory lock

@@ -11,6 +11,9 @@ enum PublicationCodec {
         var message: Int64?
         var conversation: Int64? = nil
         var user: Int64? = nil
+        var online: Bool? = nil
+        /// Milliseconds since 1970.
+        var lastSeen: Int64? = nil
         var topics: [String]
     }
 
@@ -27,6 +30,9 @@ enum PublicationCodec {
         case .typing(let conversation, let user):
             Wire(v: version, event: "typing", interest: nil, message: nil, conversation: conversation.rawValue, user: user.rawValue,
                 topics: publication.topics.map(\.name))
+        case .presenceChanged(let user, let online, let lastSeen):
+            Wire(v: version, event: "presence", interest: nil, message: nil, user: user.rawValue, online: online,
+                lastSeen: lastSeen.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }, topics: publication.topics.map(\.name))
         }
         // Encoding plain strings and integers cannot fail.
         return Array((try? JSONEncoder().encode(wire)) ?? Data())
@@ -47,6 +53,10 @@ enum PublicationCodec {
         case ("typing", nil):
             guard let conversation = wire.conversation, let user = wire.user else { return nil }
             event = .typing(conversation: ConversationID(rawValue: conversation), user: UserID(rawValue: user))
+        case ("presence", nil):
+            guard let user = wire.user, let online = wire.online else { return nil }
+            event = .presenceChanged(
+                user: UserID(rawValue: user), online: online, lastSeen: wire.lastSeen.map { Date(timeIntervalSince1970: Double($0) / 1000) })
         default: return nil
         }
         return Publication(event: event, topics: wire.topics.map(Topic.init(name:)))

@@ -15,7 +15,7 @@ public final class RedisBroker: Broker {
     public let subscribers: LocalFanout
     public var reachesOtherProcesses: Bool { true }
     private let endpoint: RedisEndpoint
-    private let channel: String
+    public let channel: String
     private let listens: Bool
     private let logger: Logger
     private let publisher = Mutex<RedisConnection?>(nil)
@@ -52,6 +52,14 @@ public final class RedisBroker: Broker {
         } catch {
             publishFailed(publication, reason: "\(error)")
         }
+    }
+
+    /// A command on the publishing connection (presence uses it); fails at once while disconnected.
+    public func command(_ arguments: [String]) async throws -> RESPValue {
+        guard let connection = publisher.withLock({ $0 }), connection.isOpen else { throw RedisClientError.connectionClosed }
+        let reply = try await connection.send(arguments, timeout: Self.publishTimeout)
+        if case .error(let message) = reply { throw RedisClientError.server(message) }
+        return reply
     }
 
     private static let publishCommand = Array("PUBLISH".utf8)

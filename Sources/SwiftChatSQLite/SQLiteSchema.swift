@@ -183,6 +183,15 @@ enum SQLiteSchema {
                 ALTER TABLE chat_messages ADD COLUMN deleted_at INTEGER;
                 """)
         }
+        migrator.registerMigration("0006 presence") { db in
+            try db.execute(sql: """
+                CREATE TABLE user_presence (
+                    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+                    last_seen_at INTEGER
+                );
+                """)
+        }
         return migrator
     }
 }

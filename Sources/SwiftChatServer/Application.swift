@@ -44,7 +44,13 @@ public func buildApplication(
             broker,
             HousekeepingService(store: store, auth: auth, throttles: services.api.throttles, logger: logger, now: now),
             EventPruningService(events: services.eventLog, interval: settings.eventPruneInterval, logger: logger),
-            MediaSweeperService(sweeper: services.mediaSweeper, interval: settings.media.sweepInterval, logger: logger),
+            // The media sweep also runs once at start, for what a stopped server left.
+            RepeatingService(interval: settings.media.sweepInterval) { [sweeper = services.mediaSweeper] in
+                do { try await sweeper.sweep() } catch { logger.warning("the media sweep failed", metadata: ["error": "\(error)"]) }
+            },
+            RepeatingService(interval: services.presence.heartbeatInterval) { [presence = services.presence, counters = services.socketCounters] in
+                await presence.heartbeat(counters.users())
+            },
             thumbnails,
         ],
         logger: logger)

@@ -48,6 +48,7 @@ final class RecordingSink: EventSink {
                 case .chatMessagePosted(let interest, let message): "chat-\(interest)-\(message)"
                 case .eventLogAppended: "wake-up"
                 case .typing(let conversation, let user): "typing-\(conversation)-\(user)"
+                case .presenceChanged(let user, let online, _): "presence-\(user)-\(online)"
                 }
             }
             broker = InProcessBroker(subscribers: fanout)
@@ -228,7 +229,7 @@ final class RecordingSink: EventSink {
                 observation = interest.map { .interest(accepted: $0.isAccepted) } ?? .noInterest
             case .chatMessagePosted(_, let message):
                 observation = (try? await store.message(id: message)) != nil ? .message : .noMessage
-            case .eventLogAppended, .typing:
+            case .eventLogAppended, .typing, .presenceChanged:
                 // Wake-ups follow the v1 publications of the same change; only those are watched.
                 subscribers.deliver(publication)
                 return

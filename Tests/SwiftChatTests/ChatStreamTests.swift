@@ -150,7 +150,7 @@ struct ChatStreamTests {
             #expect(await eventually { Self.streamFrames(rahul.texts).contains(.event(seq: 2, type: "member.removed")) })
             #expect(Self.streamFrames(rahul.texts).contains(.event(seq: 3, type: "member.updated")), "Rahul owns it now")
             let shown = try await client.call(.get, "/api/v2/conversations/\(group)/", token: cast.rahul.access)
-            #expect(v2WireText(shown).contains(#""members":[\#(memberWire(cast.rahulBase, "owner"))]"#))
+            #expect(v2WireText(shown).contains(#""members":[{"user":\#(cast.rahulBase),"role":"owner""#), "Rahul alone, its owner")
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A change a user is told about over the notification socket. Typed, so that richer streams
 /// (message content, groups, presence) can be added without touching the publishers.
 public enum ChatEvent: Sendable, Equatable {
@@ -11,13 +13,24 @@ public enum ChatEvent: Sendable, Equatable {
     /// `user` is typing in the conversation: relayed to the other members' `chat_stream`
     /// sockets as it is, never stored.
     case typing(conversation: ConversationID, user: UserID)
+    /// `user` came online or went offline: relayed to the sockets of people who share a
+    /// conversation with them, never stored (a client reads the present over REST).
+    case presenceChanged(user: UserID, online: Bool, lastSeen: Date?)
+
+    /// Relayed to `chat_stream` sockets as a frame of its own instead of waking their log reads.
+    public var isRelayed: Bool {
+        switch self {
+        case .typing, .presenceChanged: true
+        case .interestChanged, .chatMessagePosted, .eventLogAppended: false
+        }
+    }
 
     /// The original's notification text for this event (nil: not a v1 notification).
     public var notificationText: String? {
         switch self {
         case .interestChanged: "UPDATE_INTEREST"
         case .chatMessagePosted: "UPDATE_CHAT"
-        case .eventLogAppended, .typing: nil
+        case .eventLogAppended, .typing, .presenceChanged: nil
         }
     }
 }

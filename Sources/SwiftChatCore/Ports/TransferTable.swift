@@ -50,8 +50,10 @@ public struct TransferTable: Sendable, Equatable {
     public static let blobDeletions = TransferTable("blob_deletions", key: 1, [("storage_key", .text, false), ("due_at", .time, false)])
 
     /// Copied before chat messages (which refer to conversations).
+    public static let presence = TransferTable("user_presence", key: 1, [("user_id", .int, false), ("hidden", .int, false), ("last_seen_at", .time, true)])
+
     public static let beforeMessages: [TransferTable] = [conversations, members]
-    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads, attachments, blobDeletions]
+    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads, attachments, blobDeletions, presence]
     public static let all = beforeMessages + afterMessages
 }
 

@@ -29,23 +29,30 @@ public enum V2Representation {
         ])
     }
 
-    public static func member(_ member: ConversationMember) -> JSONValue {
-        .object([
+    /// `presence`, when the route knows it: `online` and `last_seen` (never in stored events).
+    public static func member(_ member: ConversationMember, presence: MemberPresence? = nil) -> JSONValue {
+        var pairs: [(String, JSONValue)] = [
             ("user", baseUser(member.user)), ("role", .string(member.role.rawValue)),
             ("joined_at", .string(ISOTimestamp.string(member.joinedAt))), ("last_read_message_id", .id(member.lastReadMessageID)),
-        ])
+        ]
+        if let presence {
+            pairs.append(("online", .bool(presence.online)))
+            pairs.append(("last_seen", presence.lastSeen.map { .string(ISOTimestamp.string($0)) } ?? .null))
+        }
+        return .object(pairs)
     }
 
     /// `reader`: the caller, whose unread count and read marker the routes add (events, which
     /// every member shares, leave them out).
     public static func conversation(
-        _ conversation: Conversation, reader: (id: UserID, unread: Int)? = nil, attachment: (Attachment) -> JSONValue = attachment
+        _ conversation: Conversation, reader: (id: UserID, unread: Int)? = nil, presence: [UserID: MemberPresence]? = nil,
+        attachment: (Attachment) -> JSONValue = attachment
     ) -> JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("id", .id(conversation.id)), ("kind", .string(conversation.kind.rawValue)), ("title", .string(conversation.title)),
             ("interest", .id(conversation.interestID)),
             ("created_at", .string(ISOTimestamp.string(conversation.createdAt))), ("created_by", .id(conversation.createdBy)),
-            ("members", .array(conversation.members.map(member))),
+            ("members", .array(conversation.members.map { member($0, presence: presence?[$0.user.id]) })),
             ("last_message", conversation.lastMessage.map { message($0, attachment: attachment) } ?? .null),
             ("latest_message_id", .id(conversation.lastMessage?.id)),
         ]

@@ -14,6 +14,7 @@ struct AppServices: Sendable {
     let attachments: AttachmentService
     let uploadForms: UploadFormToken
     let mediaSweeper: MediaSweeper
+    let presence: PresenceService
 
     init(
         settings: Settings, store: any ChatStore, broker: any Broker, auth: AuthService, storage: any BlobStorage, secret: String,
@@ -48,6 +49,8 @@ struct AppServices: Sendable {
             limits: .init(
                 maxGroupMembers: settings.groupMaxMembers, maxMessageLength: settings.maxMessageLength, editWindow: settings.messageEditWindow),
             now: now)
+        presence = PresenceService(
+            store: store, broker: broker, registry: makePresenceRegistry(settings, broker: broker), ttl: settings.presenceTTL, logger: logger, now: now)
         socketCounters = SocketCounters()
         gate = WebSocketGate(
             auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts, sockets: socketCounters,

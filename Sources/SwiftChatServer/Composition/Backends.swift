@@ -56,6 +56,13 @@ public func copyMediaFolderToBucket(
     return try await BlobCopier(store: store, from: folder, to: bucket).copyAll(progress: progress)
 }
 
+/// Presence where the broker is: in Redis beside a Redis broker, so that every process sees it;
+/// in memory beside the in-process one.
+func makePresenceRegistry(_ settings: Settings, broker: any Broker) -> any PresenceRegistry {
+    guard let redis = broker as? RedisBroker else { return InMemoryPresence() }
+    return RedisPresence(channel: settings.redisChannel, broker: redis)
+}
+
 /// Redis when `REDIS_URL` is set, else the in-process broker. The first connections are made
 /// here, so that a socket accepted right after start already hears publications of other
 /// processes; if Redis is down, the server starts anyway and the broker keeps trying.

@@ -14,7 +14,8 @@ func registerHTTPRoutes(on routes: APIRoutes<AppRequestContext>, services: AppSe
     AuthController(api: api).register(on: routes)
     UserController(api: api).register(on: routes)
     InterestController(api: api).register(on: routes)
-    ConversationController(api: api, conversations: services.conversations).register(on: routes)
+    ConversationController(api: api, conversations: services.conversations, presence: services.presence).register(on: routes)
+    PresenceController(api: api, presence: services.presence).register(on: routes)
     EventController(api: api, events: services.eventLog).register(on: routes)
     UploadController(api: api, attachments: services.attachments, formTokens: services.uploadForms).register(on: routes)
     AttachmentController(api: api, attachments: services.attachments).register(on: routes)
@@ -45,7 +46,7 @@ func makeWebSocketRouter(
     let socketHandler = NotificationSocketHandler(
         gate: gate, fanout: fanout, queueLimit: settings.webSocketQueueLimit, maxMessageSize: settings.webSocketMaxFrameSize,
         idleTimeout: idleTimeout, maxSocketsPerUser: settings.webSocketMaxSocketsPerUser, counters: services.socketCounters,
-        events: services.eventLog, conversations: services.conversations)
+        events: services.eventLog, conversations: services.conversations, presence: services.presence)
     // Refused upgrades are answered before they get here, by HandshakeGateHandler.
     routes.on(.get, "/ws/", slashOptional: true, doc: Docs.webSocket) { request, _ in
         let reason: String = switch await gate.admit(request) {

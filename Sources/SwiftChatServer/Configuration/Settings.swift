@@ -89,6 +89,7 @@ public struct Settings: Sendable {
     public var maxMessageLength: Int
     public var groupMaxMembers: Int
     public var messageEditWindow: TimeInterval
+    public var presenceTTL: TimeInterval
     public var eventRetention: TimeInterval
     public var eventRetentionCount: Int
     public var eventPruneInterval: TimeInterval
@@ -224,6 +225,7 @@ public struct Settings: Sendable {
         maxMessageLength = try s.integer("SWIFTCHAT_MAX_MESSAGE_LENGTH", in: 1...10_000_000)
         groupMaxMembers = try s.integer("SWIFTCHAT_GROUP_MAX_MEMBERS", in: 2...100_000)
         messageEditWindow = try s.duration("SWIFTCHAT_MESSAGE_EDIT_WINDOW", positive: false)
+        presenceTTL = try s.duration("SWIFTCHAT_PRESENCE_TTL", positive: true)
         eventRetention = try s.duration("SWIFTCHAT_EVENT_RETENTION", positive: true)
         eventRetentionCount = try s.integer("SWIFTCHAT_EVENT_RETENTION_COUNT", in: 1...100_000_000)
         eventPruneInterval = try s.duration("SWIFTCHAT_EVENT_PRUNE_INTERVAL", positive: true)

@@ -64,6 +64,7 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_SEARCH_MAX_TERMS", defaultValue: "10", help: "Most words in a ?search= query; more are answered 400."),
         SettingSpec(name: "SWIFTCHAT_SEARCH_MAX_TERM_LENGTH", defaultValue: "100", help: "Longest word in a ?search= query, in characters; longer is answered 400."),
         SettingSpec(name: "SWIFTCHAT_GROUP_MAX_MEMBERS", defaultValue: "1000", help: "Most members a v2 group may have."),
+        SettingSpec(name: "SWIFTCHAT_PRESENCE_TTL", defaultValue: "30s", help: "How long a user stays online after their last socket goes (each process refreshes its users every third of it)."),
         SettingSpec(name: "SWIFTCHAT_MESSAGE_EDIT_WINDOW", defaultValue: "1h", help: "How long after posting a sender may edit a message's text (0: never)."),
         SettingSpec(name: "SWIFTCHAT_EVENT_RETENTION", defaultValue: "7d", help: "How long the v2 event log keeps events at least (a client away longer resyncs)."),
         SettingSpec(name: "SWIFTCHAT_EVENT_RETENTION_COUNT", defaultValue: "1000", help: "The event log also keeps at least this many of each user's latest events."),

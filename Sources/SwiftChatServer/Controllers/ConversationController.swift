@@ -6,6 +6,7 @@ import SwiftChatCore
 struct ConversationController {
     let api: APIContext
     let conversations: ConversationService
+    let presence: PresenceService
 
     func register(on routes: APIRoutes<AppRequestContext>) {
         routes.on(.get, "/api/v2/conversations/", doc: Docs.listConversations, use: list)
@@ -34,8 +35,10 @@ struct ConversationController {
         }
         let page = try await conversations.list(for: caller, after: cursor, limit: limit)
         let unread = try await conversations.unreadCounts(for: caller.id, in: page.conversations)
+        let everyone = Array(Set(page.conversations.flatMap(\.memberIDs)))
+        let presence = try await presence.presence(of: everyone, for: caller.id)
         return .json(.object([
-            ("results", .array(page.conversations.map { shown($0, to: caller, unread: unread[$0.id] ?? 0) })),
+            ("results", .array(page.conversations.map { shown($0, to: caller, unread: unread[$0.id] ?? 0, presence: presence) })),
             ("next_cursor", .string(page.next?.text)),
         ]))
     }
@@ -146,16 +149,17 @@ struct ConversationController {
         return V2Representation.message(message) { api.attachmentLinks.representation(of: $0, viewer: viewer.id, now: now) }
     }
 
-    /// A conversation as `viewer` sees it: with their unread count and download links.
-    private func shown(_ conversation: Conversation, to viewer: User, unread: Int) -> JSONValue {
+    /// A conversation as `viewer` sees it: with their unread count, the members' presence and download links.
+    private func shown(_ conversation: Conversation, to viewer: User, unread: Int, presence: [UserID: MemberPresence]) -> JSONValue {
         let now = Date()
-        return V2Representation.conversation(conversation, reader: (viewer.id, unread)) {
+        return V2Representation.conversation(conversation, reader: (viewer.id, unread), presence: presence) {
             api.attachmentLinks.representation(of: $0, viewer: viewer.id, now: now)
         }
     }
 
     private func shown(_ conversation: Conversation, to viewer: User) async throws -> JSONValue {
-        shown(conversation, to: viewer, unread: try await conversations.unreadCounts(for: viewer.id, in: conversation.id))
+        shown(conversation, to: viewer, unread: try await conversations.unreadCounts(for: viewer.id, in: conversation.id),
+            presence: try await presence.presence(of: conversation.memberIDs, for: viewer.id))
     }
 
     private func body<Body: Decodable>(_ type: Body.Type, of request: Request) async throws -> Body {

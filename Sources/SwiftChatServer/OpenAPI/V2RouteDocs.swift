@@ -63,6 +63,15 @@ extension Docs {
             + "Deleting it again changes nothing.",
         access: .user,
         replies: [.noContent, .badRequest, .error(403, "Neither the sender nor, in a group, an owner or admin."), hidden])
+    static let presenceSetting = APIDoc(
+        summary: "Whether the caller hides their presence", tag: "presence", access: .user,
+        replies: [.ok("The setting.", s.ref("PresenceSetting"))])
+    static let changePresenceSetting = APIDoc(
+        summary: "Hide or show the caller's presence", tag: "presence",
+        description: "Hidden, the caller shows `online: false` and no `last_seen` to everyone else, and is never announced; "
+            + "the people who share a conversation with them get `presence.changed` at once.",
+        access: .user, body: s.ref("PresenceSetting"),
+        replies: [.ok("The setting.", s.ref("PresenceSetting")), .badRequest])
     static let markRead = APIDoc(
         summary: "Move the caller's read marker forward to a message (never back)", tag: "conversations",
         description: "The other members, and the caller's other devices, get `receipt.updated` when it moves. "

@@ -18,7 +18,9 @@ enum V2Schemas {
             ])),
             ("Member", s.object([
                 ("user", s.ref("BaseUser")), ("role", role), ("joined_at", s.dateTime), ("last_read_message_id", nullableInteger),
-            ])),
+                ("online", s.boolean), ("last_seen", .object([("type", .array([.string("string"), .string("null")])), ("format", .string("date-time"))])),
+            ], required: ["user", "role", "joined_at", "last_read_message_id"])),
+            ("PresenceSetting", s.object([("hidden", s.boolean)])),
             ("Message", message),
             ("Attachment", s.object([
                 ("id", s.integer), ("name", s.string), ("type", s.string), ("size", s.integer), ("width", nullableInteger),

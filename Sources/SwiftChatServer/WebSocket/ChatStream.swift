@@ -34,7 +34,7 @@ final class ChatStream: EventSink {
     }
 
     func offer(_ frame: RenderedEvent) -> Bool {
-        guard case .typing = frame.event else {
+        guard frame.event.isRelayed else {
             wake()
             return true
         }
@@ -148,6 +148,14 @@ final class ChatStream: EventSink {
         frame(.object([
             ("type", .string("typing")), ("conversation", .id(conversation)), ("user", .id(user)),
             ("expires_in_seconds", .int(ConversationService.typingLifetime.components.seconds)),
+        ]))
+    }
+
+    /// `{"type": "presence.changed", "user", "online", "last_seen"}`.
+    static func presenceFrame(user: UserID, online: Bool, lastSeen: Date?) -> String {
+        frame(.object([
+            ("type", .string("presence.changed")), ("user", .id(user)), ("online", .bool(online)),
+            ("last_seen", lastSeen.map { .string(ISOTimestamp.string($0)) } ?? .null),
         ]))
     }
 

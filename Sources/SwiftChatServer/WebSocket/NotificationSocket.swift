@@ -61,10 +61,15 @@ struct NotificationSocketHandler: Sendable {
     let counters: SocketCounters
     let events: EventLogService
     let conversations: ConversationService
+    let presence: PresenceService
 
     /// The original's frame for an event: `{"stream": "notification_stream", "payload": {"message": ...}}`.
     static func render(_ event: ChatEvent) -> String {
-        if case .typing(let conversation, let user) = event { return ChatStream.typingFrame(conversation: conversation, user: user) }
+        switch event {
+        case .typing(let conversation, let user): return ChatStream.typingFrame(conversation: conversation, user: user)
+        case .presenceChanged(let user, let online, let lastSeen): return ChatStream.presenceFrame(user: user, online: online, lastSeen: lastSeen)
+        case .interestChanged, .chatMessagePosted, .eventLogAppended: break
+        }
         // Wake-ups go to chat_stream subscriptions, which read the store instead of a text.
         guard let text = event.notificationText else { return "" }
         return JSONValue.object([
@@ -88,6 +93,10 @@ struct NotificationSocketHandler: Sendable {
             return
         }
         defer { counters.closed(by: userID) }
+        if counters.openCount(of: userID) == 1 {
+            // Online now, not at the next heartbeat; the socket does not wait for it.
+            Task { [presence] in await presence.connected(userID) }
+        }
         let (frames, frameQueue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(queueLimit))
         let (overflows, overflowSignal) = AsyncStream.makeStream(of: Void.self)
         let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal)
@@ -257,6 +266,9 @@ final class SocketCounters: Sendable {
     }
 
     func openCount(of user: UserID) -> Int { state.withLock { $0.perUser[user, default: 0] } }
+
+    /// Every user with a socket open in this process (presence's heartbeat).
+    func users() -> [UserID] { state.withLock { Array($0.perUser.keys) } }
 
     func overflowClosed() { state.withLock { $0.overflowClosed += 1 } }
     var open: Int { state.withLock { $0.open } }

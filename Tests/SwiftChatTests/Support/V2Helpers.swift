@@ -21,8 +21,11 @@ func baseUserWire(_ user: Session, _ first: String, _ last: String, _ phone: Str
     #"{"id":\#(user.id),"phone_number":"\#(phone)","email":null,"first_name":"\#(first)","last_name":"\#(last)"}"#
 }
 
-func memberWire(_ baseUser: String, _ role: String, lastRead: Int64? = nil) -> String {
-    #"{"user":\#(baseUser),"role":"\#(role)","joined_at":"<joined_at>","last_read_message_id":\#(lastRead.map(String.init) ?? "null")}"#
+/// A member as conversation routes show them (`withPresence`: offline and never seen, as in
+/// router tests without sockets); the member routes show no presence.
+func memberWire(_ baseUser: String, _ role: String, lastRead: Int64? = nil, withPresence: Bool = true) -> String {
+    let presence = withPresence ? #","online":false,"last_seen":null"# : ""
+    return #"{"user":\#(baseUser),"role":"\#(role)","joined_at":"<joined_at>","last_read_message_id":\#(lastRead.map(String.init) ?? "null")\#(presence)}"#
 }
 
 /// `text` and `clientID` must need no JSON escaping.
