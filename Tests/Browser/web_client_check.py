@@ -363,6 +363,8 @@ def run(base, artifacts):
         # The direct conversation appears on both sides; markup in a message stays text.
         alice.open_conversation("Rahul Sharma")
         alice.wait("an empty history", lambda: "No messages yet" in alice.find("#message-list").text)
+        alice.wait("Rahul shown online", lambda: alice.find("#chat-presence").text == "online")
+        check(alice.conversation_button("Rahul Sharma").find_elements(By.CSS_SELECTOR, ".avatar .dot"), "no online dot for Rahul")
         alice.send(HOSTILE_TEXT)
         alice.wait("Alice's message sent", lambda: alice.message_texts() == [HOSTILE_TEXT])
         rahul.wait("an unread badge", lambda: rahul.visible("#conversation-list .badge"))

@@ -155,6 +155,10 @@ export function deleteMessage(conversationId, messageId) {
   return call("DELETE", `/api/v2/conversations/${conversationId}/messages/${messageId}/`);
 }
 
+export function presenceSetting() { return call("GET", "/api/v2/me/presence/"); }
+
+export function setPresenceHidden(hidden) { return call("PUT", "/api/v2/me/presence/", { hidden }); }
+
 export function markRead(id, messageId) {
   return call("POST", `/api/v2/conversations/${id}/read/`, { message_id: messageId });
 }

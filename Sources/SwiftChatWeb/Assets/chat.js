@@ -144,9 +144,20 @@ export function renderChat() {
   $("message-list").replaceChildren(...rows);
   renderComposer();
   renderTyping();
+  renderPresence();
   $("load-older").hidden = !loaded?.hasMore;
   if (stickToBottom || nearBottom) scroller.scrollTop = scroller.scrollHeight;
   stickToBottom = false;
+}
+
+/** "online" or "last seen …" under a direct conversation's title. */
+export function renderPresence() {
+  const other = store.otherMember(state.conversations.get(state.openId));
+  const line = $("chat-presence");
+  if (!other) { line.textContent = ""; return; }
+  const { online, last_seen: lastSeen } = store.presenceOf(other.id);
+  line.textContent = online ? "online" : lastSeen ? `last seen ${longTime(lastSeen)}` : "";
+  line.dataset.online = online ? "true" : "false";
 }
 
 /** "… is typing" under the history, until it lapses. */

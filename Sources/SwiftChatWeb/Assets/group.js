@@ -5,7 +5,7 @@ import * as api from "./api.js";
 import { $, h, showError } from "./dom.js";
 import { displayName, errorText } from "./format.js";
 import { relation } from "./people.js";
-import { conversationTitle, refreshConversation, reloadPeople, state } from "./state.js";
+import { conversationTitle, presenceOf, refreshConversation, reloadPeople, state } from "./state.js";
 
 let openChat = () => {};
 
@@ -85,7 +85,8 @@ export function renderDetails() {
   $("rename-form").hidden = !manages;
   $("rename-input").value = conversation.title ?? "";
   $("member-list").replaceChildren(...members.map((member) => h("li", { class: "member", dataset: { user: member.user.id } },
-    h("span", { class: "title" }, displayName(member.user) + (member.user.id === state.me?.id ? " (you)" : "")),
+    h("span", { class: "title" }, displayName(member.user) + (member.user.id === state.me?.id ? " (you)" : ""),
+      presenceOf(member.user.id).online ? h("span", { class: "dot", title: "online", "aria-label": "online" }) : null),
     h("span", { class: "state" }, group ? member.role : ""),
     manages && member.user.id !== state.me?.id && member.role !== "owner"
       ? h("button", { type: "button", class: "secondary", "aria-label": `Remove ${displayName(member.user)}`,

@@ -2,7 +2,7 @@
 // live by the socket's chat_stream.
 
 import * as api from "./api.js";
-import { renderChat, renderTyping, closeConversation, openConversation, wireChat } from "./chat.js";
+import { renderChat, renderPresence, renderTyping, closeConversation, openConversation, wireChat } from "./chat.js";
 import { clearUploads } from "./attachments.js";
 import { $, toast, wireDialogs } from "./dom.js";
 import { attachmentSummary, displayName } from "./format.js";
@@ -46,6 +46,12 @@ const STATUS_TEXT = { connecting: "Connecting…", offline: "Offline: reconnecti
 function render(what, detail) {
   if (what === "incoming") return announce(detail);
   if (what === "typing") return renderTyping();
+  if (what === "presence") {
+    renderSidebar(open);
+    renderPresence();
+    refreshDetails();
+    return;
+  }
   if (what === "gone") toast("That conversation is no longer available to you.");
   const focus = focusedControl();
   if (what === "people") renderPeople();
@@ -101,6 +107,7 @@ function startApp() {
     onEvent: (event) => enqueue(() => store.applyEvent(event)),
     onReload: () => enqueue(reload),
     onTyping: (frame) => store.noteTyping(frame),
+    onPresence: (frame) => store.notePresence(frame),
     onStatus: (status) => {
       state.connection = status;
       $("connection").textContent = STATUS_TEXT[status] ?? "";

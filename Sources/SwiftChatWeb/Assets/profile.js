@@ -14,6 +14,7 @@ export function wireProfile({ onSignOut }) {
     $("profile-last").value = me.last_name ?? "";
     $("profile-email").value = me.email ?? "";
     showError($("profile-error"), null);
+    api.presenceSetting().then((setting) => { $("profile-show-presence").checked = !setting.hidden; }).catch(() => {});
     $("profile-dialog").showModal();
   };
   $("profile-form").onsubmit = async (event) => {
@@ -23,6 +24,7 @@ export function wireProfile({ onSignOut }) {
       state.me = await api.updateMe({
         first_name: $("profile-first").value.trim(), last_name: $("profile-last").value.trim(), email: email || null,
       });
+      await api.setPresenceHidden(!$("profile-show-presence").checked);
       $("profile-dialog").close();
       toast("Profile saved.");
       changed("conversations");

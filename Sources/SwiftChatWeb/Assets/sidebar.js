@@ -3,7 +3,7 @@
 
 import { $, h } from "./dom.js";
 import { attachmentSummary, displayName, initials, shortTime } from "./format.js";
-import { conversationTitle, sortedConversations, state } from "./state.js";
+import { conversationTitle, otherMember, presenceOf, sortedConversations, state } from "./state.js";
 
 export function renderSidebar(onOpen) {
   const filter = $("conversation-filter").value.trim().toLowerCase();
@@ -27,14 +27,17 @@ function row(conversation, onOpen) {
   const last = conversation.last_message;
   const author = last && last.sender === state.me?.id ? "You: " : "";
   const selected = conversation.id === state.openId;
-  const label = `${title}${unread ? `, ${unread} unread` : ""}`;
+  const other = otherMember(conversation);
+  const online = other ? presenceOf(other.id).online : false;
+  const label = `${title}${online ? ", online" : ""}${unread ? `, ${unread} unread` : ""}`;
   return h("li", {},
     h("button", {
       type: "button", class: `conversation${selected ? " selected" : ""}${unread ? " unread" : ""}`,
       "aria-current": selected ? "true" : undefined, "aria-label": label, dataset: { conversation: conversation.id },
       onclick: () => onOpen(conversation.id),
     },
-    h("span", { class: `avatar${conversation.kind === "group" ? " group" : ""}`, "aria-hidden": "true" }, conversation.kind === "group" ? "#" : initials({ first_name: title })),
+    h("span", { class: `avatar${conversation.kind === "group" ? " group" : ""}`, "aria-hidden": "true" }, conversation.kind === "group" ? "#" : initials({ first_name: title }),
+      online ? h("span", { class: "dot", title: "online" }) : null),
     h("span", { class: "summary" },
       h("span", { class: "title" }, title),
       h("span", { class: "preview" }, preview(conversation, last, author))),

@@ -21,6 +21,8 @@ export const state = {
   drafts: new Map(),
   /** conversation id → Map(user id → when their "is typing" lapses, ms) */
   typing: new Map(),
+  /** user id → { online, last_seen } as the server last said (conversations' members, then presence.changed) */
+  presence: new Map(),
   connection: "connecting",
 };
 
@@ -31,7 +33,7 @@ export function reset() {
   if (state.me) sessionStorage.removeItem(pendingKey());
   Object.assign(state, {
     me: null, conversations: new Map(), messages: new Map(), pending: new Map(), unread: new Map(), people: [], openId: null,
-    drafts: new Map(), typing: new Map(), connection: "connecting",
+    drafts: new Map(), typing: new Map(), presence: new Map(), connection: "connecting",
   });
   counted.clear();
 }
@@ -54,6 +56,28 @@ export function markRead(conversationId) {
   conversation.last_read_message_id = latest;
   // The receipt comes back as an event; a failure only leaves the marker behind until the next look.
   api.markRead(conversationId, latest).catch(() => {});
+}
+
+/** What the members of `conversations` show of their presence, as the REST answer had it. */
+function learnPresence(conversations) {
+  for (const conversation of conversations) {
+    for (const member of conversation.members ?? []) {
+      if (typeof member.online === "boolean") state.presence.set(member.user?.id, { online: member.online, last_seen: member.last_seen ?? null });
+    }
+  }
+}
+
+export function notePresence({ user, online, last_seen: lastSeen }) {
+  state.presence.set(user, { online, last_seen: lastSeen ?? null });
+  changed("presence");
+}
+
+export function presenceOf(userId) { return state.presence.get(userId) ?? { online: false, last_seen: null }; }
+
+/** The other member of a direct conversation (presence is shown for them). */
+export function otherMember(conversation) {
+  if (conversation?.kind !== "direct") return null;
+  return (conversation.members ?? []).find((member) => member.user?.id !== state.me?.id)?.user ?? null;
 }
 
 /** Someone else is typing; it lapses by itself unless repeated. */
@@ -98,6 +122,7 @@ export async function reloadAll() {
   const [me, conversations] = await Promise.all([api.me(), api.allConversations()]);
   state.me = me;
   state.conversations = new Map(conversations.map((conversation) => [conversation.id, conversation]));
+  learnPresence(conversations);
   state.unread = new Map();
   for (const conversation of conversations) {
     if (conversation.id === state.openId && document.visibilityState === "visible") markRead(conversation.id);
@@ -193,6 +218,7 @@ export async function refreshConversation(id) {
   try {
     const conversation = await api.conversation(id);
     state.conversations.set(id, conversation);
+    learnPresence([conversation]);
   } catch (error) {
     if (error.status !== 404) throw error;
     removeConversation(id);  // no longer a member
@@ -239,6 +265,10 @@ export async function applyEvent(event) {
       break;
     }
     case "conversation.created":
+      // Events carry no presence (it would be stale in the log): the REST answer has it.
+      state.conversations.set(data.conversation.id, data.conversation);
+      await refreshConversation(data.conversation.id);
+      break;
     case "conversation.updated":
       state.conversations.set(data.conversation.id, data.conversation);
       changed("conversations");
@@ -285,6 +315,7 @@ async function reloadConversations() {
   const ids = new Set(conversations.map((conversation) => conversation.id));
   for (const id of [...state.conversations.keys()]) if (!ids.has(id)) removeConversation(id);
   for (const conversation of conversations) state.conversations.set(conversation.id, conversation);
+  learnPresence(conversations);
   changed("conversations");
 }
 

@@ -13,9 +13,10 @@ export class ChatStream {
    * onReload(): reload everything over REST (first subscribe, resync, new epoch).
    * onStatus(status): "connecting" | "live" | "offline".
    * onTyping({ conversation, user, expires_in_seconds }): someone else is typing (never in the log).
+   * onPresence({ user, online, last_seen }): someone who shares a conversation came or went.
    */
-  constructor({ onEvent, onReload, onStatus, onTyping }) {
-    Object.assign(this, { onEvent, onReload, onStatus, onTyping });
+  constructor({ onEvent, onReload, onStatus, onTyping, onPresence }) {
+    Object.assign(this, { onEvent, onReload, onStatus, onTyping, onPresence });
     this.socket = null;
     this.lastSeq = null;
     this.epoch = null;
@@ -153,6 +154,9 @@ export class ChatStream {
       }
       case "typing":
         if (Number.isSafeInteger(payload.conversation) && Number.isSafeInteger(payload.user)) this.onTyping?.(payload);
+        break;
+      case "presence.changed":
+        if (Number.isSafeInteger(payload.user) && typeof payload.online === "boolean") this.onPresence?.(payload);
         break;
       case "resync_required":
         // Too far behind for the log.
