@@ -18,6 +18,8 @@ enum MultipartForm {
         guard boundary.utf8.count <= maxBoundaryLength, boundary.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
             throw parseError("Invalid boundary in multipart: a boundary is 1 to \(maxBoundaryLength) printable ASCII characters")
         }
+        var headGuard = MultipartHeadGuard(boundary: boundary)
+        guard headGuard.admits(body) else { throw nonASCIIHeaderName }
         let parser = MultipartParser(boundary: boundary)
         var values: [String: JSONValue] = [:]
         var disposition: String?
@@ -44,6 +46,8 @@ enum MultipartForm {
         guard parts > 0 else { throw parseError("no parts") }
         return values
     }
+
+    static let nonASCIIHeaderName = parseError("a part's header name is not ASCII")
 
     private static func parseError(_ problem: String) -> APIError {
         .badRequest("Multipart form parse error - \(problem)")

@@ -16,6 +16,7 @@ final class MultipartUploadReader {
     static let maxFramingBytes = 256 * 1024
 
     private let parser: MultipartParser
+    private var headGuard: MultipartHeadGuard
     private var fieldCount = 0
     private(set) var fileName: String?
     private var partHeaders: [(String, String)] = []
@@ -39,6 +40,7 @@ final class MultipartUploadReader {
             boundary.utf8.count <= MultipartForm.maxBoundaryLength, boundary.utf8.allSatisfy({ (0x20...0x7E).contains($0) })
         else { throw APIError.badRequest("Multipart form parse error - Invalid boundary in multipart") }
         parser = MultipartParser(boundary: boundary)
+        headGuard = MultipartHeadGuard(boundary: boundary)
         parser.onHeader = { [unowned self] name, value in
             guard partHeaders.count < 16 else { return fail(.badRequest("A multipart part has too many headers.")) }
             partHeaders.append((name.lowercased(), value))
@@ -51,6 +53,7 @@ final class MultipartUploadReader {
     func read(_ body: RequestBody, fileChunk: (Data) async throws -> Void) async throws {
         for try await buffer in body {
             framingBytes += buffer.readableBytes
+            guard headGuard.admits(buffer.readableBytesView) else { throw MultipartForm.nonASCIIHeaderName }
             do { try parser.execute(buffer) } catch { throw APIError.badRequest("Multipart form parse error - a part's headers are malformed") }
             if let problem { throw problem }
             if framingBytes > Self.maxFramingBytes { throw APIError.badRequest("The multipart body's part heads are too large.") }
