@@ -51,8 +51,8 @@ struct SwiftChatBench: AsyncParsableCommand {
     var serverPid: Int32?
     @Flag(help: "Small sizes: every scenario in well under a minute (what CI runs).")
     var quick = false
-    @Option(help: "Scenarios to run, comma-separated: idle, fanout, rest, login, groups, storm.")
-    var scenarios = "idle,fanout,rest,login,groups,storm,media"
+    @Option(help: "Scenarios to run, comma-separated: idle, fanout, rest, login, groups, typing, storm, media.")
+    var scenarios = "idle,fanout,rest,login,groups,typing,storm,media"
     @Option(help: "Idle socket counts, comma-separated.")
     var idleSockets = "10000,25000,50000"
     @Option(help: "Seconds each idle size is held.")
@@ -131,7 +131,7 @@ struct SwiftChatBench: AsyncParsableCommand {
         do {
             // The v2 scenarios give every socket a user of its own; the first users also pair up for v1.
             var needed = max(sizes.fanOutUsers, 2)
-            if wanted.contains("groups") { needed = max(needed, sizes.groupCount * sizes.groupMembers) }
+            if wanted.contains("groups") || wanted.contains("typing") { needed = max(needed, sizes.groupCount * sizes.groupMembers) }
             if wanted.contains("storm") { needed = max(needed, min(sizes.stormSockets, socketCeiling())) }
             print("setting up \(needed) users, \(sizes.fanOutUsers) of them with accepted interests")
             let accounts = try await client.logIn(count: needed, prefix: runPrefix, concurrency: 32)
@@ -141,6 +141,7 @@ struct SwiftChatBench: AsyncParsableCommand {
             if wanted.contains("rest") { print("REST"); rows += try await Scenarios.rest(context, pairs: pairs) }
             if wanted.contains("login") { print("login storm"); rows += try await Scenarios.loginStorm(context, prefix: runPrefix + 10) }
             if wanted.contains("groups") { print("group fan-out"); rows += try await GroupFanOutScenario.run(context, accounts: accounts) }
+            if wanted.contains("typing") { print("typing storm"); rows += try await TypingStormScenario.run(context, accounts: accounts) }
             if wanted.contains("storm") { print("reconnect storm"); rows += try await ReconnectStormScenario.run(context, accounts: accounts) }
             if wanted.contains("media") {
                 print("media transfer")

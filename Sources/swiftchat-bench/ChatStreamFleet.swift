@@ -7,6 +7,8 @@ final class ChatStreamFleet: Sendable {
     let accounts: [Account]
     let logs: [ChatStreamLog]
     let deliveries = Tally()
+    /// Typing and presence frames received.
+    let relayed = Tally()
     private let fleet: SocketFleet
     private let latencies = LatencyRecorder()
 
@@ -18,12 +20,14 @@ final class ChatStreamFleet: Sendable {
 
     /// Opens every socket (again, after `closeAll`) and subscribes each from its log's position;
     /// returns how many are connected.
-    func open(baseURL: String, concurrency: Int = 256) async -> Int {
+    func open(baseURL: String, concurrency: Int = 256, talksBack: Bool = false) async -> Int {
         await fleet.open(
-            baseURL: baseURL, accounts: accounts, concurrency: concurrency,
+            baseURL: baseURL, accounts: accounts, concurrency: concurrency, talksBack: talksBack,
             greeting: { self.logs[$0].subscribeFrame },
             onText: { socket, frame, now in
-                guard let sent = self.logs[socket].receive(ChatStreamFrame.parse(frame), at: now) else { return }
+                let parsed = ChatStreamFrame.parse(frame)
+                if parsed == .relayed { self.relayed.add() }
+                guard let sent = self.logs[socket].receive(parsed, at: now) else { return }
                 self.deliveries.add()
                 self.latencies.record(now > sent ? (now - sent) / 1000 : 0)
             })
@@ -31,8 +35,8 @@ final class ChatStreamFleet: Sendable {
 
     /// Opens every socket for the first time and waits until each has its `subscribed` answer;
     /// if some do not within 30 s, closes them all and throws, naming `scenario`.
-    func openSubscribed(baseURL: String, scenario: String) async throws -> Int {
-        let connected = await open(baseURL: baseURL)
+    func openSubscribed(baseURL: String, scenario: String, talksBack: Bool = false) async throws -> Int {
+        let connected = await open(baseURL: baseURL, talksBack: talksBack)
         let allSubscribed = await Self.wait(seconds: 30) { self.subscribedSockets >= self.fleet.connected }
         guard allSubscribed, connected == accounts.count else {
             let subscribed = subscribedSockets
@@ -43,6 +47,9 @@ final class ChatStreamFleet: Sendable {
     }
 
     func closeAll() async { await fleet.closeAll() }
+
+    /// A frame from the socket at `index` (opened with `talksBack`).
+    func send(_ text: String, fromSocket index: Int) { fleet.sockets[index].send(text) }
 
     var subscribedSockets: Int { logs.filter { $0.subscriptions > 0 }.count }
 

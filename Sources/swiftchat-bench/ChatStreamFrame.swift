@@ -9,15 +9,20 @@ enum ChatStreamFrame: Equatable, Sendable {
     /// `clientID` is that of a `message.created` event's message, if it has one.
     case event(seq: Int64, clientID: String?)
     case resyncRequired
+    /// A frame relayed outside the log (typing, presence).
+    case relayed
     /// Another stream's frame (v1 `notification_stream`), or an error frame.
     case other
 
     private static let eventPrefix = Array(#"{"stream":"chat_stream","payload":{"type":"event","event":{"seq":"#.utf8)
+    private static let typingPrefix = Array(#"{"stream":"chat_stream","payload":{"type":"typing""#.utf8)
+    private static let presencePrefix = Array(#"{"stream":"chat_stream","payload":{"type":"presence.changed""#.utf8)
     private static let messageCreated = Array(#","type":"message.created""#.utf8)
     private static let clientIDKey = Array(#""client_id":""#.utf8)
 
     static func parse(_ buffer: ByteBuffer) -> ChatStreamFrame {
         let quick = buffer.withUnsafeReadableBytes { bytes -> ChatStreamFrame? in
+            if bytes.starts(with: typingPrefix) || bytes.starts(with: presencePrefix) { return .relayed }
             guard bytes.starts(with: eventPrefix) else { return nil }
             var cursor = eventPrefix.count
             var seq: Int64 = 0

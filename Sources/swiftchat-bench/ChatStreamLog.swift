@@ -55,7 +55,7 @@ final class ChatStreamLog: Sendable {
         state.withLock { state in
             defer { Self.noteCatchUp(&state, at: nanos) }
             switch frame {
-            case .other:
+            case .other, .relayed:
                 return nil
             case .resyncRequired:
                 state.resyncs += 1

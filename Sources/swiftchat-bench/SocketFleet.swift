@@ -25,10 +25,24 @@ final class BenchSocket: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Frames to send while connected (scenarios that talk back, such as typing).
+    private let outbox = Mutex<AsyncStream<String>.Continuation?>(nil)
 
     init(userID: Int64) {
         self.userID = userID
     }
+
+    /// Queues a frame for the open connection; dropped when there is none or it falls behind.
+    func send(_ text: String) { _ = outbox.withLock { $0 }?.yield(text) }
+
+    /// The frames queued by `send` for this connection, until `detach`.
+    func attach() -> AsyncStream<String> {
+        let (frames, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(8))
+        outbox.withLock { $0 = continuation }
+        return frames
+    }
+
+    func detach() { outbox.withLock { $0.take() }?.finish() }
 
     func expect(sentAt nanos: UInt64) { state.withLock { $0.pending.append(nanos) } }
 
@@ -75,8 +89,9 @@ final class SocketFleet: Sendable {
     /// `greeting` gives the text frame a socket sends once connected (by socket index); `onText`
     /// takes each text frame with its arrival time instead of the v1 notification count. After
     /// `closeAll` the same sockets can be opened again.
+    /// With `talksBack`, each connection also writes what its socket's `send` queues.
     func open(
-        baseURL: String, accounts: [Account], concurrency: Int,
+        baseURL: String, accounts: [Account], concurrency: Int, talksBack: Bool = false,
         greeting: (@Sendable (Int) -> String?)? = nil,
         onText: (@Sendable (_ socket: Int, _ frame: ByteBuffer, _ nanos: UInt64) -> Void)? = nil
     ) async -> Int {
@@ -101,13 +116,21 @@ final class SocketFleet: Sendable {
                     _ = try? await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                         socket.markConnected()
                         if let text = greeting?(position) { try await outbound.write(.text(text)) }
-                        for try await frame in inbound where frame.opcode == .text {
-                            let now = monotonicNanos()
-                            if let onText {
-                                onText(position, frame.data, now)
-                            } else if let latency = socket.frameArrived(at: now) {
-                                self.latencies.record(latency)
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            if talksBack {
+                                let frames = socket.attach()
+                                group.addTask { for await text in frames { try await outbound.write(.text(text)) } }
                             }
+                            for try await frame in inbound where frame.opcode == .text {
+                                let now = monotonicNanos()
+                                if let onText {
+                                    onText(position, frame.data, now)
+                                } else if let latency = socket.frameArrived(at: now) {
+                                    self.latencies.record(latency)
+                                }
+                            }
+                            socket.detach()
+                            group.cancelAll()
                         }
                     }
                     socket.markEnded()
