@@ -6,18 +6,12 @@ enum GroupFanOutScenario {
 
     static func run(_ context: ScenarioContext, accounts: [Account]) async throws -> [Measurement] {
         let sizes = context.sizes
-        let sockets = sizes.groupCount * sizes.groupMembers
-        let shape = "\(sizes.groupCount) groups × \(sizes.groupMembers) members"
-        guard sockets <= socketCeiling() else {
-            return [Measurement(
-                scenario: name, parameters: shape, metrics: [], lost: 0,
-                note: "skipped: RLIMIT_NOFILE allows \(socketCeiling() + 512) descriptors per process on this machine")]
+        let setup: SubscribedGroups
+        switch try await SubscribedGroups.prepare(context, accounts: accounts, scenario: name) {
+        case .ready(let ready): setup = ready
+        case .skipped(let row): return [row]
         }
-        let members = Array(accounts.prefix(sockets))
-        let groups = try await BenchGroups.create(context.client, accounts: members, size: sizes.groupMembers)
-        // Subscribed after the groups exist, from now on: the sockets see only the posts.
-        let fleet = ChatStreamFleet(accounts: members)
-        let connected = try await fleet.openSubscribed(baseURL: context.server.baseURL, scenario: name)
+        let (groups, fleet, connected, shape) = (setup.groups, setup.fleet, setup.connected, setup.shape)
         var rows: [Measurement] = []
         var nextPost = 0
         var counted = (duplicates: 0, skipped: 0)

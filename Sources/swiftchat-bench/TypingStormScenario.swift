@@ -8,17 +8,12 @@ enum TypingStormScenario {
 
     static func run(_ context: ScenarioContext, accounts: [Account]) async throws -> [Measurement] {
         let sizes = context.sizes
-        let sockets = sizes.groupCount * sizes.groupMembers
-        let shape = "\(sizes.groupCount) groups × \(sizes.groupMembers) members"
-        guard sockets <= socketCeiling() else {
-            return [Measurement(
-                scenario: name, parameters: shape, metrics: [], lost: 0,
-                note: "skipped: RLIMIT_NOFILE allows \(socketCeiling() + 512) descriptors per process on this machine")]
+        let setup: SubscribedGroups
+        switch try await SubscribedGroups.prepare(context, accounts: accounts, scenario: name, talksBack: true) {
+        case .ready(let ready): setup = ready
+        case .skipped(let row): return [row]
         }
-        let members = Array(accounts.prefix(sockets))
-        let groups = try await BenchGroups.create(context.client, accounts: members, size: sizes.groupMembers)
-        let fleet = ChatStreamFleet(accounts: members)
-        let connected = try await fleet.openSubscribed(baseURL: context.server.baseURL, scenario: name, talksBack: true)
+        let (groups, fleet, connected, shape) = (setup.groups, setup.fleet, setup.connected, setup.shape)
         let rate = sizes.groupRates.first ?? 100
         var rows: [Measurement] = []
         var nextPost = 0
@@ -29,7 +24,7 @@ enum TypingStormScenario {
             nextPost += total
             let deliveredBefore = fleet.deliveries.value
             let relayedBefore = fleet.relayed.value
-            let storm = typing ? Task { await typeAway(fleet, groups: groups, sockets: sockets) } : nil
+            let storm = typing ? Task { await typeAway(fleet, groups: groups, sockets: connected) } : nil
             let failedPosts = try await OpenLoopWriter(rate: rate, count: total).run { index in
                 groups.request(post: first + index, client: context.client, ledger: ledger)
             }
