@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Crypto
 import Testing
 @testable import SwiftChatCore
 @testable import SwiftChatServer
@@ -20,6 +21,7 @@ struct AttachmentRouteTests {
             #expect(uploaded["name"] as? String == "holiday.PNG")
             #expect(uploaded["type"] as? String == "image/png")
             #expect(Self.int(uploaded["size"]) == Int64(file.count))
+            #expect(uploaded["sha256"] as? String == SHA256.hash(data: Data(file)).map { String(format: "%02x", $0) }.joined())
             #expect(Self.int(uploaded["width"]) == 640 && Self.int(uploaded["height"]) == 480)
             #expect((uploaded["url"] as? String)?.contains("viewer=\(cast.alice.id)") == true)
             let id = Self.int(uploaded["id"])

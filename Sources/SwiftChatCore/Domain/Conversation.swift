@@ -133,13 +133,6 @@ public enum ReadOutcome: Sendable, Equatable {
     case moved(ChatMessageID)
     /// The marker was already there or further on; it stays where it was.
     case unchanged(ChatMessageID)
-
-    public var marker: ChatMessageID? {
-        switch self {
-        case .moved(let id), .unchanged(let id): id
-        case .notMember, .unknownMessage: nil
-        }
-    }
 }
 
 /// What removing a member left behind.

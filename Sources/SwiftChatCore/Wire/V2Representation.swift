@@ -20,11 +20,11 @@ public enum V2Representation {
         ])
     }
 
-    /// `{id, name, type, size, width, height}`: what was found in the file, links left out.
+    /// `{id, name, type, size, sha256, width, height}`: what was found in the file, links left out.
     public static func attachment(_ attachment: Attachment) -> JSONValue {
         .object([
             ("id", .id(attachment.id)), ("name", .string(attachment.name)), ("type", .string(attachment.mimeType)),
-            ("size", .int(attachment.size)), ("width", attachment.width.map { .int(Int64($0)) } ?? .null),
+            ("size", .int(attachment.size)), ("sha256", .string(attachment.sha256)), ("width", attachment.width.map { .int(Int64($0)) } ?? .null),
             ("height", attachment.height.map { .int(Int64($0)) } ?? .null),
         ])
     }

@@ -23,7 +23,7 @@ enum V2Schemas {
             ("PresenceSetting", s.object([("hidden", s.boolean)])),
             ("Message", message),
             ("Attachment", s.object([
-                ("id", s.integer), ("name", s.string), ("type", s.string), ("size", s.integer), ("width", nullableInteger),
+                ("id", s.integer), ("name", s.string), ("type", s.string), ("size", s.integer), ("sha256", s.string), ("width", nullableInteger),
                 ("height", nullableInteger), ("url", s.string), ("thumbnail_url", s.nullableString),
             ])),
             ("UploadForm", s.object([
