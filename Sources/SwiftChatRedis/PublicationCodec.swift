@@ -11,6 +11,7 @@ enum PublicationCodec {
         var message: Int64?
         var conversation: Int64? = nil
         var user: Int64? = nil
+        var users: [Int64]? = nil
         var online: Bool? = nil
         /// Milliseconds since 1970.
         var lastSeen: Int64? = nil
@@ -27,9 +28,10 @@ enum PublicationCodec {
             Wire(v: version, event: "chat", interest: interest.rawValue, message: message.rawValue, topics: publication.topics.map(\.name))
         case .eventLogAppended:
             Wire(v: version, event: "events", interest: nil, message: nil, topics: publication.topics.map(\.name))
-        case .typing(let conversation, let user):
-            Wire(v: version, event: "typing", interest: nil, message: nil, conversation: conversation.rawValue, user: user.rawValue,
-                topics: publication.topics.map(\.name))
+        case .typing(let conversation, let users):
+            // `user` too, for processes of the release that relayed one typist at a time.
+            Wire(v: version, event: "typing", interest: nil, message: nil, conversation: conversation.rawValue, user: users.first?.rawValue,
+                users: users.map(\.rawValue), topics: publication.topics.map(\.name))
         case .presenceChanged(let user, let online, let lastSeen):
             Wire(v: version, event: "presence", interest: nil, message: nil, user: user.rawValue, online: online,
                 lastSeen: lastSeen.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }, topics: publication.topics.map(\.name))
@@ -51,8 +53,10 @@ enum PublicationCodec {
             event = .chatMessagePosted(interest: InterestID(rawValue: interest), message: ChatMessageID(rawValue: message))
         case ("events", nil): event = .eventLogAppended
         case ("typing", nil):
-            guard let conversation = wire.conversation, let user = wire.user else { return nil }
-            event = .typing(conversation: ConversationID(rawValue: conversation), user: UserID(rawValue: user))
+            guard let conversation = wire.conversation, let users = wire.users ?? wire.user.map({ [$0] }),
+                  !users.isEmpty, users.count <= TypingRelay.maxListed
+            else { return nil }
+            event = .typing(conversation: ConversationID(rawValue: conversation), users: users.map(UserID.init(rawValue:)))
         case ("presence", nil):
             guard let user = wire.user, let online = wire.online else { return nil }
             event = .presenceChanged(

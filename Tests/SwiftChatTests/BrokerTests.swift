@@ -47,7 +47,7 @@ final class RecordingSink: EventSink {
                 case .interestChanged(let id): "interest-\(id)"
                 case .chatMessagePosted(let interest, let message): "chat-\(interest)-\(message)"
                 case .eventLogAppended: "wake-up"
-                case .typing(let conversation, let user): "typing-\(conversation)-\(user)"
+                case .typing(let conversation, let users): "typing-\(conversation)-\(users)"
                 case .presenceChanged(let user, let online, _): "presence-\(user)-\(online)"
                 }
             }

@@ -42,11 +42,19 @@ struct ThumbnailMakerTests {
         }
     }
 
-    /// A stand-in for the program: a shell script in `folder`.
+    /// A stand-in for the program: a shell script in `folder`. `install` writes the file that runs,
+    /// not this process: a process the tests fork meanwhile would inherit a descriptor open for
+    /// writing on it, and running it would then fail with "Text file busy".
     static func program(_ script: String, in folder: URL) throws -> String {
+        let draft = folder.appendingPathComponent("fake-vipsthumbnail.draft").path
         let path = folder.appendingPathComponent("fake-vipsthumbnail").path
-        try ("#!/bin/sh\n" + script + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        try ("#!/bin/sh\n" + script + "\n").write(toFile: draft, atomically: false, encoding: .utf8)
+        let install = Process()
+        install.executableURL = URL(fileURLWithPath: "/usr/bin/install")
+        install.arguments = ["-m", "755", draft, path]
+        try install.run()
+        install.waitUntilExit()
+        try #require(install.terminationStatus == 0)
         return path
     }
 

@@ -10,9 +10,9 @@ public enum ChatEvent: Sendable, Equatable {
     /// The event logs of the topics' users grew: a wake-up for their `chat_stream` sockets,
     /// which read the events themselves from the store (nothing is lost with a wake-up).
     case eventLogAppended
-    /// `user` is typing in the conversation: relayed to the other members' `chat_stream`
-    /// sockets as it is, never stored.
-    case typing(conversation: ConversationID, user: UserID)
+    /// `users` are typing in the conversation: relayed to the members' `chat_stream` sockets
+    /// as it is, never stored.
+    case typing(conversation: ConversationID, users: [UserID])
     /// `user` came online or went offline: relayed to the sockets of people who share a
     /// conversation with them, never stored (a client reads the present over REST).
     case presenceChanged(user: UserID, online: Bool, lastSeen: Date?)

@@ -24,12 +24,14 @@ public struct ConversationService: Sendable {
     let broker: any Broker
     public let limits: Limits
     let now: @Sendable () -> Date
+    let typingRelay: TypingRelay
 
     public init(store: any ChatStore, broker: any Broker, limits: Limits, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.broker = broker
         self.limits = limits
         self.now = now
+        typingRelay = TypingRelay(store: store, broker: broker)
     }
 
     public func list(for caller: User, after cursor: ConversationCursor?, limit: Int) async throws -> ConversationPage {
@@ -221,14 +223,12 @@ public struct ConversationService: Sendable {
         return message
     }
 
-    /// Tells the other members' sockets, in every process, that the caller is typing. Nothing
-    /// is stored; clients let the indicator lapse after `typingLifetime` without a repeat.
+    /// Tells the other members' sockets, in every process, that the caller is typing, batched
+    /// per conversation by `TypingRelay`. Nothing is stored; clients let the indicator lapse
+    /// after `typingLifetime` without a repeat.
     public func typing(in id: ConversationID, by caller: UserID) async throws {
-        let members = try await store.memberIDs(of: id)
-        guard members.contains(caller) else { throw APIError.notFound }
-        let others = members.filter { $0 != caller }
-        guard !others.isEmpty else { return }
-        await broker.publish(Publication(event: .typing(conversation: id, user: caller), topics: others.map(Topic.eventLog)))
+        guard try await store.role(of: caller, in: id) != nil else { throw APIError.notFound }
+        typingRelay.announce(caller, in: id)
     }
 
     /// How long a client shows "… is typing" after the last relay; senders repeat sooner.

@@ -113,8 +113,10 @@ enum Docs {
             + "gets `{\"type\": \"resync_required\", \"oldest_seq\"}`. Replies arrive as `{\"stream\": \"chat_stream\", \"payload\": …}`. "
             + "`{\"type\": \"read\", \"conversation\", \"message_id\"}` moves the read marker as POST …/read/ does. "
             + "`{\"type\": \"typing\", \"conversation\"}` reaches the other members' subscribed sockets as "
-            + "`{\"type\": \"typing\", \"conversation\", \"user\", \"expires_in_seconds\"}` (never stored; at most once per conversation "
-            + "every 2 s per socket, more is dropped; show it until it expires unless repeated); "
+            + "`{\"type\": \"typing\", \"conversation\", \"users\", \"user\", \"expires_in_seconds\"}`, batched per conversation: "
+            + "at most one a second naming everyone who typed lately (`user` is the first of `users`; a client skips its own id), "
+            + "repeated every 3 s while they go on (never stored; at most one announcement per conversation "
+            + "every 2 s per socket, more is dropped; show each of `users` until the frame expires unless repeated); "
             + "a malformed payload gets an error frame and the socket stays open.",
         query: [.init(name: "token", description: "An access JWT", schema: s.string)],
         replies: [.init(status: 101, description: "Switching protocols to the WebSocket.", schema: nil),

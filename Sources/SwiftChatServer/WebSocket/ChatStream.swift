@@ -143,10 +143,13 @@ final class ChatStream: EventSink {
         JSONValue.object([("stream", .string(name)), ("payload", payload)]).serialized
     }
 
-    /// `{"type": "typing", "conversation", "user", "expires_in_seconds"}`: shown until then unless repeated.
-    static func typingFrame(conversation: ConversationID, user: UserID) -> String {
+    /// `{"type": "typing", "conversation", "users", "user", "expires_in_seconds"}`: each of `users`
+    /// is shown as typing until then unless repeated; `user` is the first of them, for clients
+    /// that show one typist.
+    static func typingFrame(conversation: ConversationID, users: [UserID]) -> String {
         frame(.object([
-            ("type", .string("typing")), ("conversation", .id(conversation)), ("user", .id(user)),
+            ("type", .string("typing")), ("conversation", .id(conversation)), ("users", .array(users.map { .id($0) })),
+            ("user", users.first.map { .id($0) } ?? .null),
             ("expires_in_seconds", .int(ConversationService.typingLifetime.components.seconds)),
         ]))
     }

@@ -66,7 +66,7 @@ struct NotificationSocketHandler: Sendable {
     /// The original's frame for an event: `{"stream": "notification_stream", "payload": {"message": ...}}`.
     static func render(_ event: ChatEvent) -> String {
         switch event {
-        case .typing(let conversation, let user): return ChatStream.typingFrame(conversation: conversation, user: user)
+        case .typing(let conversation, let users): return ChatStream.typingFrame(conversation: conversation, users: users)
         case .presenceChanged(let user, let online, let lastSeen): return ChatStream.presenceFrame(user: user, online: online, lastSeen: lastSeen)
         case .interestChanged, .chatMessagePosted, .eventLogAppended: break
         }

@@ -80,11 +80,15 @@ export function otherMember(conversation) {
   return (conversation.members ?? []).find((member) => member.user?.id !== state.me?.id)?.user ?? null;
 }
 
-/** Someone else is typing; it lapses by itself unless repeated. */
-export function noteTyping({ conversation, user, expires_in_seconds: seconds }) {
-  if (user === state.me?.id || !state.conversations.has(conversation)) return;
+/** Others are typing (a frame names everyone who typed lately, this user too); each lapses by
+ * itself unless a later frame names them again. */
+export function noteTyping({ conversation, users, user, expires_in_seconds: seconds }) {
+  if (!state.conversations.has(conversation)) return;
+  const named = (Array.isArray(users) ? users : [user]).filter((id) => id !== state.me?.id);
+  if (!named.length) return;
   const typists = state.typing.get(conversation) ?? new Map();
-  typists.set(user, Date.now() + Math.min(Math.max(Number(seconds) || 6, 1), 30) * 1000);
+  const until = Date.now() + Math.min(Math.max(Number(seconds) || 6, 1), 30) * 1000;
+  for (const id of named.slice(0, 100)) typists.set(id, until);
   state.typing.set(conversation, typists);
   changed("typing");
 }
