@@ -195,6 +195,11 @@ enum PostgresSchema {
             )
             """,
         ]),
+        // The 'simple' configuration: no stemming or stop words of one language, since chats mix them.
+        ("0007 message search", [
+            "ALTER TABLE chat_messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, message)) STORED",
+            "CREATE INDEX chat_messages_search ON chat_messages USING GIN (search_vector)",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. An advisory lock

@@ -192,6 +192,26 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("0007 message search") { db in
+            // An FTS5 index over the messages' text, kept in step by triggers: posts, edits,
+            // deletes (a tombstone's text is empty) and rows copied in by move-data alike.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE message_search USING fts5(
+                    message, content = 'chat_messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+                );
+                INSERT INTO message_search (message_search) VALUES ('rebuild');
+                CREATE TRIGGER chat_messages_search_insert AFTER INSERT ON chat_messages BEGIN
+                    INSERT INTO message_search (rowid, message) VALUES (NEW.id, NEW.message);
+                END;
+                CREATE TRIGGER chat_messages_search_delete AFTER DELETE ON chat_messages BEGIN
+                    INSERT INTO message_search (message_search, rowid, message) VALUES ('delete', OLD.id, OLD.message);
+                END;
+                CREATE TRIGGER chat_messages_search_update AFTER UPDATE OF message ON chat_messages BEGIN
+                    INSERT INTO message_search (message_search, rowid, message) VALUES ('delete', OLD.id, OLD.message);
+                    INSERT INTO message_search (rowid, message) VALUES (NEW.id, NEW.message);
+                END;
+                """)
+        }
         return migrator
     }
 }

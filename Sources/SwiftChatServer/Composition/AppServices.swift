@@ -15,6 +15,7 @@ struct AppServices: Sendable {
     let uploadForms: UploadFormToken
     let mediaSweeper: MediaSweeper
     let presence: PresenceService
+    let messageSearch: MessageSearchService
 
     init(
         settings: Settings, store: any ChatStore, broker: any Broker, auth: AuthService, storage: any BlobStorage, secret: String,
@@ -51,6 +52,7 @@ struct AppServices: Sendable {
             now: now)
         presence = PresenceService(
             store: store, broker: broker, registry: makePresenceRegistry(settings, broker: broker), ttl: settings.presenceTTL, logger: logger, now: now)
+        messageSearch = MessageSearchService(store: store, maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength)
         socketCounters = SocketCounters()
         gate = WebSocketGate(
             auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts, sockets: socketCounters,

@@ -13,6 +13,7 @@ struct APIDoc: Sendable {
         let name: String
         let description: String
         let schema: JSONValue
+        var required = false
     }
 
     struct Reply: Sendable {

@@ -49,7 +49,7 @@ enum OpenAPIDocument {
         }
         parameters += doc.query.map { parameter in
             .object([
-                ("name", .string(parameter.name)), ("in", .string("query")), ("required", .bool(false)),
+                ("name", .string(parameter.name)), ("in", .string("query")), ("required", .bool(parameter.required)),
                 ("description", .string(parameter.description)), ("schema", parameter.schema),
             ])
         }

@@ -63,6 +63,20 @@ extension Docs {
             + "Deleting it again changes nothing.",
         access: .user,
         replies: [.noContent, .badRequest, .error(403, "Neither the sender nor, in a group, an owner or admin."), hidden])
+    static let searchMessages = APIDoc(
+        summary: "Search the messages of the caller's conversations, best matches first", tag: "search",
+        description: "`q` holds words (each must occur), `\"quoted phrases\"` and `prefix*` words; any other character "
+            + "separates words, so search operators are plain text. Only live messages of conversations the caller is a member "
+            + "of are searched (`conversation` narrows it to one; 404 when not a member). Each result carries the message and a "
+            + "snippet of its text as segments, the matched ones marked, to highlight without markup. Paging goes "
+            + "\(MessageSearchService.maxDepth) results deep.",
+        access: .user,
+        query: [
+            .init(name: "q", description: "What to search for.", schema: s.string, required: true),
+            .init(name: "conversation", description: "Only this conversation.", schema: s.integer),
+            .init(name: "cursor", description: "The `next_cursor` of the page before.", schema: s.string), limit(50, 20),
+        ],
+        replies: [.ok("A page of matches.", s.ref("MessageSearchPage")), .badRequest, hidden])
     static let presenceSetting = APIDoc(
         summary: "Whether the caller hides their presence", tag: "presence", access: .user,
         replies: [.ok("The setting.", s.ref("PresenceSetting"))])

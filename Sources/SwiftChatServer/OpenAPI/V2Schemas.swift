@@ -47,6 +47,13 @@ enum V2Schemas {
             ("MemberAdd", s.object([("user", s.id), ("role", s.enumeration(["admin", "member"]))], required: ["user"])),
             ("RoleChange", s.object([("role", role)])),
             ("MessagePage", s.object([("results", s.array(s.ref("Message"))), ("has_more", s.boolean)])),
+            ("MessageSearchPage", s.object([
+                ("results", s.array(s.object([
+                    ("message", s.ref("Message")),
+                    ("snippet", s.array(s.object([("text", s.string), ("match", s.boolean)]))),
+                ]))),
+                ("next_cursor", s.nullableString),
+            ])),
             ("MessagePost", s.object(
                 [("text", s.text(maxLength: maxMessageLength, minLength: 1)), ("client_id", .object([
                     ("type", .array([.string("string"), .string("null")])), ("minLength", .int(1)), ("maxLength", .int(100)),
