@@ -200,6 +200,18 @@ enum PostgresSchema {
             "ALTER TABLE chat_messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, message)) STORED",
             "CREATE INDEX chat_messages_search ON chat_messages USING GIN (search_vector)",
         ]),
+        ("0008 user directory", [
+            """
+            CREATE TABLE user_privacy (
+                user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                searchable_by_phone BIGINT NOT NULL DEFAULT 1 CHECK (searchable_by_phone IN (0, 1))
+            )
+            """,
+            // Byte order, so that prefix ranges compare as the query does and these indexes serve them.
+            #"CREATE INDEX users_first_name_lower ON users ((lower(first_name) COLLATE "C"))"#,
+            #"CREATE INDEX users_last_name_lower ON users ((lower(last_name) COLLATE "C"))"#,
+            #"CREATE INDEX users_email_lower ON users ((lower(email) COLLATE "C"))"#,
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. An advisory lock

@@ -212,6 +212,18 @@ enum SQLiteSchema {
                 END;
                 """)
         }
+        migrator.registerMigration("0008 user directory") { db in
+            // Prefix searches are ranges over lower(...), which these indexes serve.
+            try db.execute(sql: """
+                CREATE TABLE user_privacy (
+                    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    searchable_by_phone INTEGER NOT NULL DEFAULT 1 CHECK (searchable_by_phone IN (0, 1))
+                );
+                CREATE INDEX users_first_name_lower ON users (lower(first_name));
+                CREATE INDEX users_last_name_lower ON users (lower(last_name));
+                CREATE INDEX users_email_lower ON users (lower(email));
+                """)
+        }
         return migrator
     }
 }

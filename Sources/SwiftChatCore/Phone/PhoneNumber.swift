@@ -29,6 +29,12 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { e164 }
+
+    /// The country calling code of a stored E.164 number (`"91"` for `"+917809772989"`).
+    public static func callingCode(ofE164 e164: String) -> String? {
+        guard e164.hasPrefix("+") else { return nil }
+        return PhoneNumberParser(metadata: .shared).extractCountryCode(String(e164.dropFirst())).map { String($0.0) }
+    }
 }
 
 /// A port of the parts of libphonenumber's `phonenumberutil` used by
@@ -208,7 +214,7 @@ struct PhoneNumberParser: Sendable {
 
     /// _extract_country_code: codes are 1-3 digits, never start with 0 and
     /// are prefix-free.
-    private func extractCountryCode(_ number: String) -> (Int, [PhoneTerritory], String)? {
+    func extractCountryCode(_ number: String) -> (Int, [PhoneTerritory], String)? {
         let digits = Array(number.utf8)
         guard let first = digits.first, first != UInt8(ascii: "0") else { return nil }
         var code = 0

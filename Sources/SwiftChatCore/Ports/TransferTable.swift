@@ -52,8 +52,10 @@ public struct TransferTable: Sendable, Equatable {
     /// Copied before chat messages (which refer to conversations).
     public static let presence = TransferTable("user_presence", key: 1, [("user_id", .int, false), ("hidden", .int, false), ("last_seen_at", .time, true)])
 
+    public static let privacy = TransferTable("user_privacy", key: 1, [("user_id", .int, false), ("searchable_by_phone", .int, false)])
+
     public static let beforeMessages: [TransferTable] = [conversations, members]
-    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads, attachments, blobDeletions, presence]
+    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads, attachments, blobDeletions, presence, privacy]
     public static let all = beforeMessages + afterMessages
 }
 

@@ -226,8 +226,11 @@ public struct ConversationService: Sendable {
     /// Tells the other members' sockets, in every process, that the caller is typing, batched
     /// per conversation by `TypingRelay`. Nothing is stored; clients let the indicator lapse
     /// after `typingLifetime` without a repeat.
-    public func typing(in id: ConversationID, by caller: UserID) async throws {
-        guard try await store.role(of: caller, in: id) != nil else { throw APIError.notFound }
+    /// `knownMember`: the caller checked membership lately (a socket remembers it for a while).
+    public func typing(in id: ConversationID, by caller: UserID, knownMember: Bool = false) async throws {
+        if !knownMember {
+            guard try await store.role(of: caller, in: id) != nil else { throw APIError.notFound }
+        }
         typingRelay.announce(caller, in: id)
     }
 

@@ -7,21 +7,48 @@ public struct UserListEntry: Sendable, Equatable {
     public var sentBy: [Interest]
     /// The interest the caller sent to `user` (0 or 1 element).
     public var sentTo: [Interest]
+    /// With privacy on: `user` is not the caller's contact, so their phone number and email are not shown.
+    public var detailsHidden = false
 }
 
 /// The djoser user routes under `/api/core/user/`.
 public struct UserService: Sendable {
     let store: any ChatStore
     let broker: any Broker
+    /// Whether lists hide the phone numbers and emails of people who are not the caller's
+    /// contacts (an accepted interest), and search finds them by whole email only.
+    public let privacy: Bool
 
-    public init(store: any ChatStore, broker: any Broker) {
+    public init(store: any ChatStore, broker: any Broker, privacy: Bool = false) {
         self.store = store
         self.broker = broker
+        self.privacy = privacy
     }
 
     /// Every user except the caller, with the interests between each of them and the caller.
     public func list(for caller: User) async throws -> [UserListEntry] {
-        let users = try await store.users(excluding: caller.id)
+        try await entries(try await store.users(excluding: caller.id), for: caller)
+    }
+
+    /// The users matching `filter`, in id order after `after`, at most `limit`.
+    public func list(for caller: User, matching filter: UserFilter, after: UserID?, limit: Int?) async throws -> [UserListEntry] {
+        try await entries(try await store.users(matching: filter, for: caller.id, after: after, limit: limit), for: caller)
+    }
+
+    /// A filter for `caller`, privacy applied as it applies to them (admins see everyone whole).
+    public func filter(for caller: User) -> UserFilter {
+        UserFilter(privacy: privacy && !caller.isAdmin)
+    }
+
+    public func isSearchableByPhone(_ user: UserID) async throws -> Bool {
+        try await store.isSearchableByPhone(user)
+    }
+
+    public func setSearchableByPhone(_ user: UserID, _ searchable: Bool) async throws {
+        try await store.setSearchableByPhone(user, searchable)
+    }
+
+    private func entries(_ users: [User], for caller: User) async throws -> [UserListEntry] {
         let interests = try await store.interests(involving: caller.id)
         var sentByOther: [UserID: [Interest]] = [:]
         var sentByCaller: [UserID: [Interest]] = [:]
@@ -29,7 +56,12 @@ public struct UserService: Sendable {
             if interest.sentTo == caller.id { sentByOther[interest.sentBy, default: []].append(interest) }
             if interest.sentBy == caller.id { sentByCaller[interest.sentTo, default: []].append(interest) }
         }
-        return users.map { UserListEntry(user: $0, sentBy: sentByOther[$0.id] ?? [], sentTo: sentByCaller[$0.id] ?? []) }
+        let hides = privacy && !caller.isAdmin
+        return users.map { user in
+            let (sentBy, sentTo) = (sentByOther[user.id] ?? [], sentByCaller[user.id] ?? [])
+            let isContact = (sentBy + sentTo).contains(where: \.isAccepted)
+            return UserListEntry(user: user, sentBy: sentBy, sentTo: sentTo, detailsHidden: hides && !isContact)
+        }
     }
 
     public func phoneIsTaken(_ phone: PhoneNumber) async throws -> Bool {

@@ -36,7 +36,7 @@ struct AppServices: Sendable {
             messagesPerMinute: settings.messageRatePerUser, interestChangesPerMinute: settings.interestRatePerUser, now: now)
         let interests = InterestService(store: store, broker: broker, now: now)
         api = APIContext(
-            auth: auth, users: UserService(store: store, broker: broker),
+            auth: auth, users: UserService(store: store, broker: broker, privacy: settings.userPrivacy),
             interests: interests,
             messages: ChatMessageService(
                 store: store, broker: broker, interests: interests, maxMessageLength: settings.maxMessageLength, now: now),

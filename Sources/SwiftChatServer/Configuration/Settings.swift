@@ -79,6 +79,8 @@ public struct Settings: Sendable {
     public var messageRatePerUser: Int
     public var interestRatePerUser: Int
     public var searchMaxTerms: Int
+    /// Lists hide the phone numbers and emails of people who are not the caller's contacts.
+    public var userPrivacy: Bool
     public var searchMaxTermLength: Int
     public var httpHeadTimeout: TimeInterval
     public var httpBodyTimeout: TimeInterval
@@ -215,6 +217,7 @@ public struct Settings: Sendable {
         messageRatePerUser = try s.integer("SWIFTCHAT_MESSAGE_RATE_PER_USER", in: 0...1_000_000_000)
         interestRatePerUser = try s.integer("SWIFTCHAT_INTEREST_RATE_PER_USER", in: 0...1_000_000_000)
         searchMaxTerms = try s.integer("SWIFTCHAT_SEARCH_MAX_TERMS", in: 1...1000)
+        userPrivacy = s.value("SWIFTCHAT_USER_PRIVACY") == nil ? !devMode : try s.bool("SWIFTCHAT_USER_PRIVACY")
         searchMaxTermLength = try s.integer("SWIFTCHAT_SEARCH_MAX_TERM_LENGTH", in: 1...10_000)
         httpHeadTimeout = try s.duration("SWIFTCHAT_HTTP_HEAD_TIMEOUT", positive: true)
         httpBodyTimeout = try s.duration("SWIFTCHAT_HTTP_BODY_TIMEOUT", positive: true)

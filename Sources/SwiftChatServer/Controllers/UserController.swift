@@ -33,10 +33,62 @@ struct UserController {
         .json(.object([("user", .string(api.absoluteURL(request, path: "/api/core/user/")))]))
     }
 
+    /// Without filters or paging, the original's list as it was; `?limit=` or `?cursor=` make
+    /// it a page, `{"results", "next_cursor"}`.
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
-        let entries = try await api.users.list(for: caller)
-        return .json(.array(entries.map(Representation.userListEntry)))
+        let query = request.uri.queryParameters
+        let filter = try userFilter({ query.get($0) }, for: caller)
+        let paged = query.get("limit") != nil || query.get("cursor") != nil
+        guard filter != nil || paged else {
+            return .json(.array(try await api.users.list(for: caller).map(Representation.userListEntry)))
+        }
+        let limit = paged ? try V2Query.limit(query.get("limit"), default: 50, max: 200) : nil
+        let after = try query.get("cursor").map { text in
+            guard let id = Int64(text), id > 0 else { throw APIError.field("cursor", "Not a cursor this server handed out.") }
+            return UserID(rawValue: id)
+        }
+        let entries = try await api.users.list(for: caller, matching: filter ?? api.users.filter(for: caller), after: after, limit: limit)
+        let rows = JSONValue.array(entries.map(Representation.userListEntry))
+        guard let limit else { return .json(rows) }
+        let next = entries.count == limit ? entries.last.map { String($0.user.id.rawValue) } : nil
+        return .json(.object([("results", rows), ("next_cursor", .string(next))]))
+    }
+
+    /// The list's filters, nil when none is given; a bad value is a 400 naming it.
+    private func userFilter(_ value: (String) -> String?, for caller: User) throws -> UserFilter? {
+        let names = ["search", "first_name", "email", "phone_number", "is_friend"]
+        guard names.contains(where: { value($0) != nil }) else { return nil }
+        var filter = api.users.filter(for: caller)
+        if let search = value("search") {
+            if let numbers = UserFilter.phoneNumbers(in: search, callerNumber: caller.phoneNumber) {
+                filter.phoneNumbers = numbers
+            } else {
+                filter.prefixes = try api.searchTerms(search).map { $0.lowercased() }
+            }
+        }
+        if let firstName = value("first_name") {
+            guard firstName.count <= 150 else { throw APIError.field("first_name", "At most 150 characters.") }
+            filter.firstName = firstName
+        }
+        if let email = value("email") {
+            guard email.count <= 254 else { throw APIError.field("email", "At most 254 characters.") }
+            filter.email = email
+        }
+        if let phone = value("phone_number") {
+            guard let numbers = UserFilter.phoneNumbers(in: phone, callerNumber: caller.phoneNumber) else {
+                throw APIError.field("phone_number", "A phone number: 6 to 17 digits, with or without the country code.")
+            }
+            filter.phoneNumbers = (filter.phoneNumbers ?? numbers).filter(numbers.contains)
+        }
+        if let friend = value("is_friend") {
+            switch friend.lowercased() {
+            case "true", "1": filter.isFriend = true
+            case "false", "0": filter.isFriend = false
+            default: throw APIError.field("is_friend", "true or false.")
+            }
+        }
+        return filter
     }
 
     /// Registration with an `N` code. Field errors (the phone being taken among them) come

@@ -42,6 +42,9 @@ enum Representation {
     /// A user list row: the profile plus the interests between the row's user and the caller.
     static func userListEntry(_ entry: UserListEntry) -> JSONValue {
         guard case .object(var pairs) = profile(entry.user) else { return .null }
+        if entry.detailsHidden {
+            pairs = pairs.map { key, value in key == "phone_number" || key == "email" ? (key, .null) : (key, value) }
+        }
         pairs.append(("sent_by", .array(entry.sentBy.map(interest))))
         pairs.append(("sent_to", .array(entry.sentTo.map(interest))))
         return .object(pairs)

@@ -154,7 +154,10 @@ enum OpenAPIDocument {
                 [("email", s.email), ("first_name", s.text(maxLength: 150)), ("last_name", s.text(maxLength: 150))], required: [])),
             ("UserSummary", s.object([("id", s.integer), ("phone_number", s.string)])),
             ("Interest", interest),
-            ("UserListEntry", s.object(profile + [("sent_by", s.array(s.ref("Interest"))), ("sent_to", s.array(s.ref("Interest")))])),
+            // With SWIFTCHAT_USER_PRIVACY, a non-contact's phone number is null too.
+            ("UserListEntry", s.object(profile.map { $0.0 == "phone_number" ? ($0.0, s.nullableString) : $0 }
+                + [("sent_by", s.array(s.ref("Interest"))), ("sent_to", s.array(s.ref("Interest")))])),
+            ("UserPage", s.object([("results", s.array(s.ref("UserListEntry"))), ("next_cursor", s.nullableString)])),
             ("Party", s.object([
                 ("id", s.integer), ("email", s.nullableString), ("first_name", s.string), ("last_name", s.string), ("phone_number", s.string),
             ])),

@@ -35,8 +35,29 @@ enum Docs {
 
     static let coreRoot = APIDoc(summary: "API root of /api/core/", tag: "users", replies: [.ok("Links.", s.ref("CoreRoot"))])
     static let listUsers = APIDoc(
-        summary: "Every other user, with the interests between them and the caller", tag: "users", access: .user,
-        replies: [.ok("All users except the caller.", s.array(s.ref("UserListEntry")))])
+        summary: "Every other user, with the interests between them and the caller; filters and paging optional", tag: "users",
+        description: "Without parameters, the original's list. `search`: each word starts the first name, the last name or the email "
+            + "(with SWIFTCHAT_USER_PRIVACY, a non-contact's email matches only whole); text that reads as a phone number "
+            + "(6 to 17 digits, spaces, dashes, brackets) finds that number, with or without the country code (without: in the "
+            + "caller's country). `first_name`, `email`: the whole field, any case. `is_friend`: an accepted interest with the caller, or not. "
+            + "People who chose `searchable_by_phone: false` are found by phone by their contacts only. With SWIFTCHAT_USER_PRIVACY "
+            + "the phone number and email of people who are not the caller's contacts are null. `limit` or `cursor` make the answer "
+            + "a page, `{\"results\", \"next_cursor\"}`, in id order.",
+        access: .user,
+        query: [
+            .init(name: "search", description: "Words, or a phone number.", schema: s.string),
+            .init(name: "first_name", description: "The whole first name.", schema: s.string),
+            .init(name: "email", description: "The whole email.", schema: s.string),
+            .init(name: "phone_number", description: "A phone number, with or without the country code.", schema: s.string),
+            .init(name: "is_friend", description: "true or false.", schema: s.boolean),
+            .init(name: "limit", description: "Page size, 1 to 200 (default 50).", schema: s.integer),
+            .init(name: "cursor", description: "The `next_cursor` of the page before.", schema: s.string),
+        ],
+        replies: [
+            .ok("Users except the caller: an array, or a page with limit or cursor.",
+                .object([("oneOf", .array([s.array(s.ref("UserListEntry")), s.ref("UserPage")]))])),
+            .badRequest,
+        ])
     static let register = APIDoc(
         summary: "Register with an \"N\" code and a password", tag: "users", body: s.ref("Registration"),
         replies: [.created("The new user.", s.ref("Profile")), .badRequest, .throttled])

@@ -77,6 +77,15 @@ extension Docs {
             .init(name: "cursor", description: "The `next_cursor` of the page before.", schema: s.string), limit(50, 20),
         ],
         replies: [.ok("A page of matches.", s.ref("MessageSearchPage")), .badRequest, hidden])
+    static let privacySetting = APIDoc(
+        summary: "Whether people who are not the caller's contacts find them by phone number", tag: "users", access: .user,
+        replies: [.ok("The setting.", s.ref("PrivacySetting"))])
+    static let changePrivacySetting = APIDoc(
+        summary: "Be found by phone number, or not", tag: "users",
+        description: "With `searchable_by_phone: false`, `?search=` and `?phone_number=` on `/api/core/user/` find the caller only for "
+            + "their contacts (an accepted interest).",
+        access: .user, body: s.ref("PrivacySetting"),
+        replies: [.ok("The setting.", s.ref("PrivacySetting")), .badRequest])
     static let presenceSetting = APIDoc(
         summary: "Whether the caller hides their presence", tag: "presence", access: .user,
         replies: [.ok("The setting.", s.ref("PresenceSetting"))])

@@ -21,6 +21,7 @@ enum V2Schemas {
                 ("online", s.boolean), ("last_seen", .object([("type", .array([.string("string"), .string("null")])), ("format", .string("date-time"))])),
             ], required: ["user", "role", "joined_at", "last_read_message_id"])),
             ("PresenceSetting", s.object([("hidden", s.boolean)])),
+            ("PrivacySetting", s.object([("searchable_by_phone", s.boolean)])),
             ("Message", message),
             ("Attachment", s.object([
                 ("id", s.integer), ("name", s.string), ("type", s.string), ("size", s.integer), ("sha256", s.string), ("width", nullableInteger),

@@ -166,6 +166,7 @@ struct NotificationSocketHandler: Sendable {
     ) async throws {
         var iterator = inbound.makeAsyncIterator()
         var typingLimiter = TypingLimiter()
+        var typingMemberships = TypingMemberships()
         while let message = try await iterator.nextMessage(maxSize: maxMessageSize) {
             socket.touch()
             switch Self.classify(message) {
@@ -180,8 +181,11 @@ struct NotificationSocketHandler: Sendable {
                     }
                 case .success(.typing(let conversation)):
                     guard typingLimiter.allows(conversation) else { break }
-                    if let problem = await refusal(of: { try await conversations.typing(in: conversation, by: user) }) {
+                    let known = typingMemberships.isKnown(conversation)
+                    if let problem = await refusal(of: { try await conversations.typing(in: conversation, by: user, knownMember: known) }) {
                         socket.enqueue(Self.errorFrame(problem))
+                    } else if !known {
+                        typingMemberships.confirm(conversation)
                     }
                 case .failure(let error): socket.enqueue(Self.errorFrame(error.message))
                 }
