@@ -212,6 +212,20 @@ enum PostgresSchema {
             #"CREATE INDEX users_last_name_lower ON users ((lower(last_name) COLLATE "C"))"#,
             #"CREATE INDEX users_email_lower ON users ((lower(email) COLLATE "C"))"#,
         ]),
+        ("0009 shared locations", [
+            """
+            CREATE TABLE user_locations (
+                user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                latitude_e6 BIGINT NOT NULL CHECK (latitude_e6 BETWEEN -90000000 AND 90000000),
+                longitude_e6 BIGINT NOT NULL CHECK (longitude_e6 BETWEEN -180000000 AND 180000000),
+                accuracy_m BIGINT,
+                expires_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX user_locations_expiry ON user_locations (expires_at)",
+            // A GiST index over built-in points (x: longitude, y: latitude, microdegrees): no extension needed.
+            "CREATE INDEX user_locations_position ON user_locations USING GIST (point(longitude_e6::float8, latitude_e6::float8))",
+        ]),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. An advisory lock

@@ -224,6 +224,31 @@ enum SQLiteSchema {
                 CREATE INDEX users_email_lower ON users (lower(email));
                 """)
         }
+        migrator.registerMigration("0009 shared locations") { db in
+            // An R*Tree over whole microdegrees (rtree_i32, so points are exact), kept in step by
+            // triggers: a cascade from a deleted user fires them too.
+            try db.execute(sql: """
+                CREATE TABLE user_locations (
+                    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    latitude_e6 INTEGER NOT NULL CHECK (latitude_e6 BETWEEN -90000000 AND 90000000),
+                    longitude_e6 INTEGER NOT NULL CHECK (longitude_e6 BETWEEN -180000000 AND 180000000),
+                    accuracy_m INTEGER,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX user_locations_expiry ON user_locations (expires_at);
+                CREATE VIRTUAL TABLE user_locations_index USING rtree_i32 (user_id, min_lat, max_lat, min_lon, max_lon);
+                CREATE TRIGGER user_locations_indexed AFTER INSERT ON user_locations BEGIN
+                    INSERT INTO user_locations_index VALUES (new.user_id, new.latitude_e6, new.latitude_e6, new.longitude_e6, new.longitude_e6);
+                END;
+                CREATE TRIGGER user_locations_moved AFTER UPDATE ON user_locations BEGIN
+                    UPDATE user_locations_index SET min_lat = new.latitude_e6, max_lat = new.latitude_e6,
+                        min_lon = new.longitude_e6, max_lon = new.longitude_e6 WHERE user_id = new.user_id;
+                END;
+                CREATE TRIGGER user_locations_removed AFTER DELETE ON user_locations BEGIN
+                    DELETE FROM user_locations_index WHERE user_id = old.user_id;
+                END;
+                """)
+        }
         return migrator
     }
 }

@@ -172,7 +172,7 @@ public struct TableCounts: Sendable, Equatable, CustomStringConvertible {
 /// group, started before the server and stopped after it) keeps its connections up while it is
 /// used, and `close()` releases them once the group has stopped. A command or a test without a
 /// group runs a store's connections in a task of its own (`PostgresStore.standalone`).
-public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, AttachmentStore, PresenceStore, StoreTransfer, MarkerStore, MessageSearchStore, UserDirectoryStore, Service {
+public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, AttachmentStore, PresenceStore, StoreTransfer, MarkerStore, MessageSearchStore, UserDirectoryStore, LocationStore, Service {
     /// Creates or upgrades the schema. Safe to run from several processes at once.
     func migrate() async throws
     /// Answers only when the database does (the health route).

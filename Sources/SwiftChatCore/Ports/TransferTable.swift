@@ -55,7 +55,10 @@ public struct TransferTable: Sendable, Equatable {
     public static let privacy = TransferTable("user_privacy", key: 1, [("user_id", .int, false), ("searchable_by_phone", .int, false)])
 
     public static let beforeMessages: [TransferTable] = [conversations, members]
-    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads, attachments, blobDeletions, presence, privacy]
+    public static let locations = TransferTable("user_locations", key: 1, [
+        ("user_id", .int, false), ("latitude_e6", .int, false), ("longitude_e6", .int, false), ("accuracy_m", .int, true), ("expires_at", .time, false),
+    ])
+    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads, attachments, blobDeletions, presence, privacy, locations]
     public static let all = beforeMessages + afterMessages
 }
 

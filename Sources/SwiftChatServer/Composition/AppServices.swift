@@ -16,6 +16,7 @@ struct AppServices: Sendable {
     let mediaSweeper: MediaSweeper
     let presence: PresenceService
     let messageSearch: MessageSearchService
+    let nearby: NearbyService
 
     init(
         settings: Settings, store: any ChatStore, broker: any Broker, auth: AuthService, storage: any BlobStorage, secret: String,
@@ -53,6 +54,7 @@ struct AppServices: Sendable {
         presence = PresenceService(
             store: store, broker: broker, registry: makePresenceRegistry(settings, broker: broker), ttl: settings.presenceTTL, logger: logger, now: now)
         messageSearch = MessageSearchService(store: store, maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength)
+        nearby = NearbyService(store: store, cellMeters: Double(settings.locationCellMeters), lifetime: settings.locationLifetime, now: now)
         socketCounters = SocketCounters()
         gate = WebSocketGate(
             auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts, sockets: socketCounters,

@@ -18,6 +18,7 @@ func registerHTTPRoutes(on routes: APIRoutes<AppRequestContext>, services: AppSe
     PresenceController(api: api, presence: services.presence).register(on: routes)
     SearchController(api: api, search: services.messageSearch).register(on: routes)
     PrivacyController(api: api).register(on: routes)
+    NearbyController(api: api, nearby: services.nearby).register(on: routes)
     EventController(api: api, events: services.eventLog).register(on: routes)
     UploadController(api: api, attachments: services.attachments, formTokens: services.uploadForms).register(on: routes)
     AttachmentController(api: api, attachments: services.attachments).register(on: routes)

@@ -81,6 +81,8 @@ public struct Settings: Sendable {
     public var searchMaxTerms: Int
     /// Lists hide the phone numbers and emails of people who are not the caller's contacts.
     public var userPrivacy: Bool
+    public var locationCellMeters: Int
+    public var locationLifetime: TimeInterval
     public var searchMaxTermLength: Int
     public var httpHeadTimeout: TimeInterval
     public var httpBodyTimeout: TimeInterval
@@ -218,6 +220,8 @@ public struct Settings: Sendable {
         interestRatePerUser = try s.integer("SWIFTCHAT_INTEREST_RATE_PER_USER", in: 0...1_000_000_000)
         searchMaxTerms = try s.integer("SWIFTCHAT_SEARCH_MAX_TERMS", in: 1...1000)
         userPrivacy = s.value("SWIFTCHAT_USER_PRIVACY") == nil ? !devMode : try s.bool("SWIFTCHAT_USER_PRIVACY")
+        locationCellMeters = try s.integer("SWIFTCHAT_LOCATION_CELL_METERS", in: 100...100_000)
+        locationLifetime = try s.duration("SWIFTCHAT_LOCATION_LIFETIME", positive: true)
         searchMaxTermLength = try s.integer("SWIFTCHAT_SEARCH_MAX_TERM_LENGTH", in: 1...10_000)
         httpHeadTimeout = try s.duration("SWIFTCHAT_HTTP_HEAD_TIMEOUT", positive: true)
         httpBodyTimeout = try s.duration("SWIFTCHAT_HTTP_BODY_TIMEOUT", positive: true)

@@ -63,6 +63,8 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_INTEREST_RATE_PER_USER", defaultValue: "30", help: "Interests one user may send, accept or delete per minute (0: no limit); more are answered 429."),
         SettingSpec(name: "SWIFTCHAT_SEARCH_MAX_TERMS", defaultValue: "10", help: "Most words in a ?search= query; more are answered 400."),
         SettingSpec(name: "SWIFTCHAT_USER_PRIVACY", defaultValue: nil, help: "The user list shows phone numbers and emails of the caller's contacts only, and search finds others by their whole email only (unset: on outside dev mode)."),
+        SettingSpec(name: "SWIFTCHAT_LOCATION_CELL_METERS", defaultValue: "1000", help: "Shared locations are stored as the centre of a grid cell about this wide, and nearby distances rounded up to it (at least 1 km)."),
+        SettingSpec(name: "SWIFTCHAT_LOCATION_LIFETIME", defaultValue: "1h", help: "How long a shared location is kept without being shared again."),
         SettingSpec(name: "SWIFTCHAT_SEARCH_MAX_TERM_LENGTH", defaultValue: "100", help: "Longest word in a ?search= query, in characters; longer is answered 400."),
         SettingSpec(name: "SWIFTCHAT_GROUP_MAX_MEMBERS", defaultValue: "1000", help: "Most members a v2 group may have."),
         SettingSpec(name: "SWIFTCHAT_PRESENCE_TTL", defaultValue: "30s", help: "How long a user stays online after their last socket goes (each process refreshes its users every third of it)."),

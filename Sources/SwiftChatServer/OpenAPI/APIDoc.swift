@@ -50,6 +50,7 @@ enum Schema {
     static let id: JSONValue = .object([("type", .string("integer")), ("format", .string("int64")), ("minimum", .int(1))])
     static let email: JSONValue = .object([("type", .array([.string("string"), .string("null")])), ("format", .string("email"))])
     static let boolean: JSONValue = .object([("type", .string("boolean"))])
+    static let number: JSONValue = .object([("type", .string("number"))])
     static let dateTime: JSONValue = .object([("type", .string("string")), ("format", .string("date-time"))])
     static let uri: JSONValue = .object([("type", .string("string")), ("format", .string("uri"))])
     static let nullableString: JSONValue = .object([("type", .array([.string("string"), .string("null")]))])

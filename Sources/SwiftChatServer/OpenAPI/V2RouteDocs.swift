@@ -86,6 +86,31 @@ extension Docs {
             + "their contacts (an accepted interest).",
         access: .user, body: s.ref("PrivacySetting"),
         replies: [.ok("The setting.", s.ref("PrivacySetting")), .badRequest])
+    static let sharedLocation = APIDoc(
+        summary: "The caller's shared location, as stored: its grid cell's centre", tag: "nearby", access: .user,
+        replies: [.ok("The stored cell.", s.ref("SharedLocation")), .error(404, "The caller shares no location, or it expired.")])
+    static let shareLocation = APIDoc(
+        summary: "Share the caller's location with people looking for others nearby", tag: "nearby",
+        description: "Only the centre of the grid cell (SWIFTCHAT_LOCATION_CELL_METERS on a side, about 1 km) holding the point is kept, "
+            + "and only for SWIFTCHAT_LOCATION_LIFETIME unless shared again. The answer shows what was kept.",
+        access: .user, body: s.ref("LocationShare"),
+        replies: [.ok("The stored cell.", s.ref("SharedLocation")), .badRequest])
+    static let stopSharingLocation = APIDoc(
+        summary: "Stop sharing the caller's location", tag: "nearby", access: .user,
+        replies: [.noContent, .error(404, "The caller shares no location.")])
+    static let nearbyUsers = APIDoc(
+        summary: "People who share their location, nearest first", tag: "nearby",
+        description: "Around `lat`/`lon`, or the caller's own shared cell when both are left out. Distances are measured to each "
+            + "person's cell centre and rounded up to whole `distance_step_km`, so no choice of query points places anyone more "
+            + "precisely than their cell. The caller, inactive users and expired locations are left out.",
+        access: .user,
+        query: [
+            .init(name: "lat", description: "Latitude in degrees, -90 to 90.", schema: s.number),
+            .init(name: "lon", description: "Longitude in degrees, -180 to 180.", schema: s.number),
+            .init(name: "radius_km", description: "More than 0, at most \(Int(NearbyService.maxRadiusKm)); default 10.", schema: s.number),
+            limit(100, 20),
+        ],
+        replies: [.ok("The people found.", s.ref("NearbyPage")), .badRequest])
     static let presenceSetting = APIDoc(
         summary: "Whether the caller hides their presence", tag: "presence", access: .user,
         replies: [.ok("The setting.", s.ref("PresenceSetting"))])

@@ -22,6 +22,19 @@ enum V2Schemas {
             ], required: ["user", "role", "joined_at", "last_read_message_id"])),
             ("PresenceSetting", s.object([("hidden", s.boolean)])),
             ("PrivacySetting", s.object([("searchable_by_phone", s.boolean)])),
+            ("LocationShare", s.object([
+                ("lat", s.number), ("lon", s.number),
+                ("accuracy_m", .object([("type", .string("integer")), ("minimum", .int(0)), ("maximum", .int(Int64(NearbyService.maxAccuracyMeters)))])),
+            ], required: ["lat", "lon"])),
+            ("SharedLocation", s.object([
+                ("lat", s.number), ("lon", s.number), ("accuracy_m", nullableInteger), ("cell_m", s.integer), ("expires_at", s.dateTime),
+            ])),
+            ("NearbyPage", s.object([
+                ("results", s.array(s.object([
+                    ("user", s.object([("id", s.integer), ("first_name", s.string), ("last_name", s.string)])), ("distance_km", s.integer),
+                ]))),
+                ("distance_step_km", s.integer),
+            ])),
             ("Message", message),
             ("Attachment", s.object([
                 ("id", s.integer), ("name", s.string), ("type", s.string), ("size", s.integer), ("sha256", s.string), ("width", nullableInteger),

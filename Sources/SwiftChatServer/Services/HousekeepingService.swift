@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import SwiftChatCore
 
-/// Now and then deletes expired OTP codes (phones that never come back leave no rows) and
-/// aged-out rate limit entries.
+/// Now and then deletes expired OTP codes (phones that never come back leave no rows), expired
+/// shared locations and aged-out rate limit entries.
 struct HousekeepingService: Service {
     let store: any ChatStore
     let auth: AuthService
@@ -25,6 +25,12 @@ struct HousekeepingService: Service {
                 _ = try await store.purgeExpiredOTPs(before: now())
             } catch {
                 logger.warning("purging expired OTP codes failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                // In bounded batches, so one pass never holds the writer for long.
+                while try await store.purgeExpiredLocations(before: now(), limit: 1_000) == 1_000 {}
+            } catch {
+                logger.warning("purging expired locations failed", metadata: ["error": "\(error)"])
             }
         }
     }

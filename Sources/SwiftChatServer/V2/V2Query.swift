@@ -19,4 +19,14 @@ enum V2Query {
         guard let seq = Int64(text), seq >= 0 else { throw APIError.field(name, "A seq (a whole number, 0 or more).") }
         return seq
     }
+
+    /// A decimal number such as `-33.86` or `1e3`; `nan`, `inf` and hex floats are refused here,
+    /// and range checks are the caller's.
+    static func number(_ text: String?, name: String) throws -> Double? {
+        guard let text else { return nil }
+        guard text.utf8.count <= 32, text.utf8.allSatisfy({ "0123456789+-.eE".utf8.contains($0) }), let value = Double(text), value.isFinite else {
+            throw APIError.field(name, "A decimal number.")
+        }
+        return value
+    }
 }
