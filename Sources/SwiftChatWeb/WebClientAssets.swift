@@ -19,6 +19,7 @@ public enum WebClientAssets {
         WebAsset(name: "chat.js", bytes: PackageResources.chat_js),
         WebAsset(name: "attachments.js", bytes: PackageResources.attachments_js),
         WebAsset(name: "people.js", bytes: PackageResources.people_js),
+        WebAsset(name: "search.js", bytes: PackageResources.search_js),
         WebAsset(name: "profile.js", bytes: PackageResources.profile_js),
         WebAsset(name: "group.js", bytes: PackageResources.group_js),
     ].map { ($0.name, $0) })

@@ -28,7 +28,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ALICE = "+917809772989"
 RAHUL = "+917909772989"
@@ -482,6 +482,7 @@ def run(base, artifacts):
                    and not rahul.all("#message-list li.pending"))
 
         attachment_tour(alice, rahul, proxy)
+        finding_tour(alice, rahul, maria, rahul_id)
 
         # Managing the group: rename it and remove a member; the others see it live; Rahul leaves.
         maria_id = str(maria.me["id"])
@@ -550,6 +551,99 @@ def run(base, artifacts):
         for session in (alice, rahul):
             problems = session.console_problems()
             check(not problems, f"{session.name}: the browser console reports {problems}")
+
+
+def finding_tour(alice, rahul, maria, rahul_id):
+    """Finding people (search, the contacts filter, nearby by the browser's position, being
+    unfindable by phone) and messages (search, then the jump to the match in its history)."""
+    maria_id = str(maria.me["id"])
+    people = lambda session: [row.get_attribute("data-user") for row in session.all("#people-list li.person")]
+
+    alice.open_people()
+    box = alice.find("#people-filter")
+    box.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    box.send_keys("mar")
+    alice.wait("Maria found by the start of her name, by the server", lambda: people(alice) == [maria_id])
+    box.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    Select(alice.find("#people-show")).select_by_value("true")
+    alice.wait("contacts only", lambda: {rahul_id, maria_id} <= set(people(alice))
+               and all(alice.person_button(user, "Chat") for user in people(alice)))
+    alice.shot("11p-people-contacts")
+    Select(alice.find("#people-show")).select_by_value("false")
+    alice.wait("strangers only", lambda: people(alice) and not {rahul_id, maria_id} & set(people(alice)))
+    Select(alice.find("#people-show")).select_by_value("")
+    alice.close_dialog("people-dialog")
+
+    # Nearby: each browser is somewhere in Paris (the DevTools protocol stands in for a GPS);
+    # the position is asked for only on the click.
+    for session, (lat, lon) in ((rahul, (48.8584, 2.2945)), (alice, (48.8738, 2.2950))):
+        session.driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": session.base, "permissions": ["geolocation"]})
+        session.driver.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": lat, "longitude": lon, "accuracy": 25})
+    rahul.open_people()
+    rahul.find("#nearby-button").click()
+    rahul.wait("Rahul's area shared", lambda: "Others see your area" in rahul.find("#nearby-status").text)
+    rahul.wait("nobody else near yet", lambda: rahul.visible("#people-empty") and "Nobody near you" in rahul.find("#people-empty").text)
+    rahul.close_dialog("people-dialog")
+    alice.open_people()
+    alice.find("#nearby-button").click()
+    row = alice.wait("Rahul nearby", lambda: next(iter(alice.all(f'#people-list li[data-user="{rahul_id}"]')), None))
+    distance = row.find_element(By.CSS_SELECTOR, ".preview.distance").text
+    check(distance in ("about 1 km away", "about 2 km away", "about 3 km away"), f"Rahul, 1.7 km away, shows as {distance!r}")
+    check(people(alice) == [rahul_id], f"the nearby list holds {people(alice)}")
+    alice.shot("11q-nearby")
+    alice.find("#nearby-stop").click()
+    alice.wait("the nearby view left", lambda: not alice.visible("#nearby-bar"))
+    alice.close_dialog("people-dialog")
+    # Reopened, the dialog asks again who is near.
+    rahul.open_people()
+    rahul.wait("Alice gone from nearby once she stopped", lambda: "Others see your area" in rahul.find("#nearby-status").text
+               and rahul.visible("#people-empty") and "Nobody near you" in rahul.find("#people-empty").text)
+    rahul.find("#nearby-stop").click()
+    rahul.close_dialog("people-dialog")
+
+    # Rahul stops strangers finding him by his number; Maria is no contact of his.
+    digits = RAHUL[3:]
+    check([user["id"] for user in maria.call("GET", f"/api/core/user/?search={digits}")] == [int(rahul_id)], "Maria cannot find Rahul by phone")
+    rahul.find("#profile-button").click()
+    rahul.wait("the profile dialog", lambda: rahul.visible("#profile-dialog"))
+    switch = rahul.wait("the phone search switch, loaded on", lambda: rahul.find("#profile-findable-by-phone") if rahul.find("#profile-findable-by-phone").is_selected() else None)
+    switch.click()
+    rahul.shot("11r-unfindable-by-phone")
+    rahul.find("#profile-save").click()
+    rahul.wait("the saved profile", lambda: not rahul.visible("#profile-dialog"))
+    check(maria.call("GET", f"/api/core/user/?search={digits}") == [], "a stranger still finds Rahul by phone")
+    check([user["id"] for user in maria.call("GET", "/api/core/user/?search=rahul")] == [int(rahul_id)], "Rahul is no longer found by name")
+
+    # Message search, from a freshly loaded page: the match is older than the page loaded first,
+    # so the jump loads history back to it.
+    alice.driver.refresh()
+    alice.wait("the live socket after the reload", lambda: alice.find("#connection").get_attribute("data-state") == "live")
+    alice.find("#message-search").send_keys("maria 3", Keys.ENTER)
+    hit = alice.wait("the match", lambda: next((item for item in alice.all("#search-results li.search-hit")
+                                                 if item.find_element(By.CSS_SELECTOR, ".snippet").text == "Maria 3"), None))
+    marks = [mark.text for mark in hit.find_elements(By.CSS_SELECTOR, "mark")]
+    # Adjacent matches may come as one marked run.
+    check(" ".join(marks).split() == ["Maria", "3"], f"the matched words are not marked: {marks}, {hit.get_attribute('innerHTML')}")
+    alice.shot("11s-message-search")
+    hit.find_element(By.CSS_SELECTOR, "button").click()
+    found = alice.wait("the group open at the match", lambda: alice.visible("#message-list li.message.found"))
+    check(found.find_element(By.CSS_SELECTOR, ".text").text == "Maria 3", "the jump marks another message")
+    check(alice.find("#chat-title").text == "Weekend plans", "the jump opened another conversation")
+    check(alice.driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(), s = arguments[1].getBoundingClientRect();"
+        "return r.top >= s.top && r.bottom <= s.bottom;", found, alice.find("#message-scroller")), "the match is not scrolled into view")
+    alice.shot("11t-jumped-to-match")
+    # Markup in a matched message is shown as text in its snippet too.
+    alice.find("#message-search").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    alice.find("#message-search").send_keys("onerror", Keys.ENTER)
+    alice.wait("the hostile message found", lambda: any("onerror" in item.text for item in alice.all("#search-results li.search-hit")))
+    check(not alice.all("#search-results img, #search-results b, #search-results script"), "markup in a snippet became elements")
+    check(alice.driver.execute_script("return window.__pwned === undefined"), "markup in a snippet ran script")
+    alice.close_dialog("search-dialog")
+    alice.find("#message-search").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    alice.find("#message-search").send_keys('"unclosed', Keys.ENTER)
+    alice.wait("the query's error shown", lambda: "q:" in alice.find("#search-status").text)
+    alice.close_dialog("search-dialog")
 
 
 def attachment_tour(alice, rahul, proxy):

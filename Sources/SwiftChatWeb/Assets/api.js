@@ -88,6 +88,29 @@ export const verifyCode = (phone, code) => send("POST", "/api/otp/auth/", { phon
 export const me = () => call("GET", "/api/core/user/me/");
 export const updateMe = (fields) => call("PATCH", "/api/core/user/me/", fields);
 export const people = () => call("GET", "/api/core/user/");
+/** One page of the user list's search: `{results, next_cursor}`. */
+export function findPeople({ search, isFriend, limit = 50 }) {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (search) query.set("search", search);
+  if (isFriend !== undefined) query.set("is_friend", String(isFriend));
+  return call("GET", `/api/core/user/?${query}`);
+}
+export const privacySetting = () => call("GET", "/api/v2/me/privacy/");
+export const setSearchableByPhone = (searchable) => call("PUT", "/api/v2/me/privacy/", { searchable_by_phone: searchable });
+export const shareLocation = (lat, lon, accuracy) =>
+  call("PUT", "/api/v2/me/location/", { lat, lon, accuracy_m: Number.isFinite(accuracy) ? Math.min(1000000, Math.round(accuracy)) : undefined });
+export const stopSharingLocation = () => call("DELETE", "/api/v2/me/location/");
+/** Around `from` (`{lat, lon}`, never stored), or the caller's shared area when it is null. */
+export function nearby(radiusKm, from) {
+  const query = new URLSearchParams({ radius_km: String(radiusKm), limit: "50" });
+  if (from) { query.set("lat", String(from.lat)); query.set("lon", String(from.lon)); }
+  return call("GET", `/api/v2/users/nearby/?${query}`);
+}
+export function searchMessages(q, cursor) {
+  const query = new URLSearchParams({ q, limit: "30" });
+  if (cursor) query.set("cursor", cursor);
+  return call("GET", `/api/v2/search/messages/?${query}`);
+}
 export const sendInterest = (userId) => call("POST", "/api/my_app/interests/", { sent_to: userId });
 export const acceptInterest = (id) => call("POST", `/api/my_app/interests/${id}/accept_interest/`);
 export const deleteInterest = (id) => call("DELETE", `/api/my_app/interests/${id}/`);

@@ -81,6 +81,9 @@ function grow(textarea) {
 }
 
 let stickToBottom = true;
+// The message a search jumped to, marked until the timer clears it.
+let foundId = null;
+let foundTimer = null;
 
 export async function openConversation(id) {
   switchDraft(id);
@@ -97,6 +100,26 @@ export async function openConversation(id) {
     }
   }
   $("composer-text").focus();
+}
+
+/** Opens a conversation at one of its messages, loading older pages until it is there; `render`
+ *  draws the page before the message is scrolled to, marked for a moment. */
+export async function showMessage(conversationId, messageId, render) {
+  await openConversation(conversationId);
+  const has = () => state.messages.get(conversationId)?.items.some((item) => item.id === messageId);
+  try {
+    for (let page = 0; page < 40 && !has() && state.messages.get(conversationId)?.hasMore; page += 1) {
+      await store.loadOlder(conversationId);
+    }
+  } catch (error) {
+    toast(`Older messages could not be loaded: ${error.message}`);
+  }
+  if (!has()) return toast("That message is no longer in this conversation.");
+  foundId = messageId;
+  clearTimeout(foundTimer);
+  foundTimer = setTimeout(() => { foundId = null; renderChat(); }, 4000);
+  render();
+  document.querySelector(`#message-list li[data-message="${Number(messageId)}"]`)?.scrollIntoView({ block: "center" });
 }
 
 export function closeConversation() {
@@ -182,7 +205,7 @@ function messageRow(message, conversation, names) {
       author, h("p", { class: "text" }, "This message was deleted."));
   }
   const editing = editor?.id === message.id ? editor.element : null;
-  return h("li", { class: `message${mine ? " mine" : ""}`, dataset: { message: message.id } },
+  return h("li", { class: `message${mine ? " mine" : ""}${message.id === foundId ? " found" : ""}`, dataset: { message: message.id } },
     author,
     editing ?? (message.text || !message.attachments?.length ? h("p", { class: "text" }, message.text) : null),
     attachmentsView(message),

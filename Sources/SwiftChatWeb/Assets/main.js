@@ -2,14 +2,15 @@
 // live by the socket's chat_stream.
 
 import * as api from "./api.js";
-import { renderChat, renderPresence, renderTyping, closeConversation, openConversation, wireChat } from "./chat.js";
+import { renderChat, renderPresence, renderTyping, closeConversation, openConversation, showMessage, wireChat } from "./chat.js";
 import { clearUploads } from "./attachments.js";
 import { $, toast, wireDialogs } from "./dom.js";
 import { attachmentSummary, displayName } from "./format.js";
 import { refreshDetails, wireGroups } from "./group.js";
 import { showLogin } from "./login.js";
-import { renderPeople, wirePeople } from "./people.js";
+import { peopleChanged, renderPeople, wirePeople } from "./people.js";
 import { wireProfile } from "./profile.js";
+import { wireSearch } from "./search.js";
 import { renderSidebar } from "./sidebar.js";
 import * as store from "./state.js";
 import { state } from "./state.js";
@@ -54,7 +55,7 @@ function render(what, detail) {
   }
   if (what === "gone") toast("That conversation is no longer available to you.");
   const focus = focusedControl();
-  if (what === "people") renderPeople();
+  if (what === "people") peopleChanged();
   else {
     if (what !== "older") renderSidebar(open);
     renderChat();
@@ -153,6 +154,7 @@ function boot() {
     onTyping: (conversation) => stream?.send({ type: "typing", conversation }),
   });
   wirePeople({ onOpenConversation: open });
+  wireSearch({ onShowMessage: (conversation, message) => showMessage(conversation, message, () => render("conversations")) });
   wireGroups({ onOpenConversation: open });
   wireProfile({ onSignOut: signOut });
   $("conversation-filter").addEventListener("input", () => renderSidebar(open));

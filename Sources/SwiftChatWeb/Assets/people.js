@@ -1,5 +1,7 @@
 // People and interests: everyone else, with what the caller can do about each (send an
-// interest, accept or decline one, withdraw theirs, open the chat, remove a contact).
+// interest, accept or decline one, withdraw theirs, open the chat, remove a contact). Typed
+// words and the contacts filter ask the server (`/api/core/user/?search=&is_friend=`); "Near me"
+// shares the caller's area, asking the browser for the position only on that click.
 
 import * as api from "./api.js";
 import { $, h, toast } from "./dom.js";
@@ -7,6 +9,16 @@ import { displayName, errorText, initials } from "./format.js";
 import { reloadPeople, state } from "./state.js";
 
 let openChat = () => {};
+// What the list shows besides everyone: the server's answer to the search, or the nearby list.
+let found = null;
+let nearbyFound = null;
+let nearbyOn = false;
+// Where the browser said the caller is: distances are measured from there, so only the others'
+// areas blur them.
+let here = null;
+// Each search is numbered: an answer that comes after a newer search was typed is dropped.
+let searchNumber = 0;
+let searchTimer = null;
 
 export function wirePeople({ onOpenConversation }) {
   openChat = onOpenConversation;
@@ -15,8 +27,13 @@ export function wirePeople({ onOpenConversation }) {
     $("people-filter").focus();
     renderPeople();
     try { await reloadPeople(); } catch (error) { toast(errorText(error.body, "People could not be loaded.")); }
+    await refreshNearby();
   };
-  $("people-filter").addEventListener("input", renderPeople);
+  $("people-filter").addEventListener("input", () => scheduleSearch(250));
+  $("people-show").addEventListener("change", () => scheduleSearch(0));
+  $("nearby-button").onclick = () => (nearbyOn ? leaveNearby() : enterNearby());
+  $("nearby-radius").addEventListener("change", () => refreshNearby());
+  $("nearby-stop").onclick = stopSharing;
 }
 
 /** Who a user is to the caller, from the interest arrays of the v1 user list. */
@@ -29,28 +46,130 @@ export function relation(user) {
   return theirs ? { kind: "incoming", interest } : { kind: "outgoing", interest };
 }
 
-const digits = (text) => (text ?? "").replace(/\D/g, "");
+function searchTerms() {
+  const show = $("people-show").value;
+  return { search: $("people-filter").value.trim().slice(0, 300), isFriend: show === "" ? undefined : show === "true" };
+}
+
+function scheduleSearch(delay) {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(runSearch, delay);
+}
+
+async function runSearch() {
+  const terms = searchTerms();
+  const mine = ++searchNumber;
+  if (!terms.search && terms.isFriend === undefined) {
+    found = null;
+    renderPeople();
+    return;
+  }
+  try {
+    const page = await api.findPeople(terms);
+    if (mine !== searchNumber) return;
+    found = Array.isArray(page?.results) ? page.results : [];
+  } catch (error) {
+    if (mine !== searchNumber) return;
+    found = [];
+    toast(errorText(error.body, "The search did not work."));
+  }
+  renderPeople();
+}
+
+/** The user list changed (an interest came or went): a search shown is asked again, so its buttons stay true. */
+export function peopleChanged() {
+  if (found && !nearbyOn) scheduleSearch(0);
+  else renderPeople();
+}
 
 export function renderPeople() {
   if (!$("people-dialog").open) return;
-  const query = $("people-filter").value.trim().toLowerCase();
-  const matches = state.people.filter((user) => {
-    if (!query) return true;
-    const text = [user.first_name, user.last_name, user.email, user.phone_number].filter(Boolean).join(" ").toLowerCase();
-    return text.includes(query) || (digits(query).length >= 3 && digits(user.phone_number).includes(digits(query)));
-  });
-  $("people-list").replaceChildren(...matches.map(personRow));
-  $("people-empty").hidden = matches.length > 0;
+  $("nearby-button").setAttribute("aria-pressed", String(nearbyOn));
+  $("nearby-bar").hidden = !nearbyOn;
+  $("people-filter").disabled = nearbyOn;
+  $("people-show").disabled = nearbyOn;
+  let rows;
+  if (nearbyOn) {
+    // The nearby list names people only; what the caller can do comes from the user list.
+    const known = new Map(state.people.map((user) => [user.id, user]));
+    rows = (nearbyFound ?? []).map(({ user, distance_km: distance }) => personRow({ ...user, ...known.get(user.id) }, `about ${distance} km away`));
+    $("people-empty").textContent = nearbyFound ? "Nobody near you shares their area." : "Looking…";
+  } else {
+    rows = (found ?? state.people).map((user) => personRow(user));
+    $("people-empty").textContent = "Nobody matches.";
+  }
+  $("people-list").replaceChildren(...rows);
+  $("people-empty").hidden = rows.length > 0;
 }
 
-function personRow(user) {
+/** The browser's position, asked for only now (the permission prompt follows a click). */
+function position() {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) return reject(new Error("This browser cannot tell where you are."));
+    navigator.geolocation.getCurrentPosition(resolve, (error) => reject(new Error(
+      error.code === error.PERMISSION_DENIED ? "Location is blocked for this site." : "Your position could not be found.")),
+    { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
+  });
+}
+
+async function enterNearby() {
+  nearbyOn = true;
+  nearbyFound = null;
+  $("nearby-status").textContent = "Finding your area…";
+  renderPeople();
+  try {
+    const { coords } = await position();
+    here = { lat: coords.latitude, lon: coords.longitude };
+    const shared = await api.shareLocation(coords.latitude, coords.longitude, coords.accuracy);
+    const until = new Date(shared.expires_at);
+    $("nearby-status").textContent = `Others see your area (about ${Math.round(shared.cell_m / 100) / 10} km), not your position, `
+      + `until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`;
+    await refreshNearby();
+  } catch (error) {
+    nearbyOn = false;
+    renderPeople();
+    toast(error.body ? errorText(error.body) : error.message);
+  }
+}
+
+async function refreshNearby() {
+  if (!nearbyOn) return;
+  try {
+    const page = await api.nearby(Number($("nearby-radius").value), here);
+    nearbyFound = Array.isArray(page?.results) ? page.results : [];
+  } catch (error) {
+    nearbyFound = [];
+    toast(errorText(error.body, "Nearby people could not be loaded."));
+  }
+  renderPeople();
+}
+
+function leaveNearby() {
+  nearbyOn = false;
+  nearbyFound = null;
+  here = null;
+  renderPeople();
+}
+
+async function stopSharing() {
+  try {
+    await api.stopSharingLocation();
+    toast("Your area is no longer shared.");
+  } catch (error) {
+    if (error.status !== 404) return toast(errorText(error.body, "Sharing could not be stopped."));
+  }
+  leaveNearby();
+}
+
+function personRow(user, distance) {
   const name = displayName(user);
   const info = relation(user);
+  const details = distance ? [distance] : [user.phone_number, user.email];
   return h("li", { class: "person", dataset: { user: user.id } },
     h("span", { class: "avatar", "aria-hidden": "true" }, initials(user)),
     h("span", { class: "summary" },
       h("span", { class: "title" }, name),
-      h("span", { class: "preview" }, [user.phone_number, user.email].filter(Boolean).join(" · "))),
+      h("span", { class: distance ? "preview distance" : "preview" }, details.filter(Boolean).join(" · "))),
     h("span", { class: "actions" }, ...actions(user, name, info)));
 }
 

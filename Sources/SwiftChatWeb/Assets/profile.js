@@ -1,4 +1,5 @@
-// The caller's profile (names and email; the phone number is fixed) and signing out.
+// The caller's profile (names and email; the phone number is fixed), who may see and find them,
+// and signing out.
 
 import * as api from "./api.js";
 import { $, showError, toast } from "./dom.js";
@@ -15,6 +16,7 @@ export function wireProfile({ onSignOut }) {
     $("profile-email").value = me.email ?? "";
     showError($("profile-error"), null);
     api.presenceSetting().then((setting) => { $("profile-show-presence").checked = !setting.hidden; }).catch(() => {});
+    api.privacySetting().then((setting) => { $("profile-findable-by-phone").checked = setting.searchable_by_phone !== false; }).catch(() => {});
     $("profile-dialog").showModal();
   };
   $("profile-form").onsubmit = async (event) => {
@@ -25,6 +27,7 @@ export function wireProfile({ onSignOut }) {
         first_name: $("profile-first").value.trim(), last_name: $("profile-last").value.trim(), email: email || null,
       });
       await api.setPresenceHidden(!$("profile-show-presence").checked);
+      await api.setSearchableByPhone($("profile-findable-by-phone").checked);
       $("profile-dialog").close();
       toast("Profile saved.");
       changed("conversations");
