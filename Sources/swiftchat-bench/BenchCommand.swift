@@ -51,7 +51,7 @@ struct SwiftChatBench: AsyncParsableCommand {
     var serverPid: Int32?
     @Flag(help: "Small sizes: every scenario in well under a minute (what CI runs).")
     var quick = false
-    @Option(help: "Scenarios to run, comma-separated: idle, fanout, rest, login, groups, typing, storm, media.")
+    @Option(help: "Scenarios to run, comma-separated: idle, fanout, rest, login, groups, typing, storm, media, search (search needs a generate-data database).")
     var scenarios = "idle,fanout,rest,login,groups,typing,storm,media"
     @Option(help: "Idle socket counts, comma-separated.")
     var idleSockets = "10000,25000,50000"
@@ -87,6 +87,14 @@ struct SwiftChatBench: AsyncParsableCommand {
     var stormRate = 200
     @Option(help: "Seconds every socket stays away before reconnecting, posts still arriving.")
     var stormAwaySeconds = 2.0
+    @Option(help: "The started server's SQLite file instead of a fresh one (for search: a `swiftchat generate-data` database).")
+    var databaseName: String?
+    @Option(help: "The started server's PostgreSQL URL instead of a fresh SQLite file (for search: a `swiftchat generate-data` database).")
+    var databaseUrl: String?
+    @Option(help: "Users in the generated database (the --users given to `swiftchat generate-data`).")
+    var generatedUsers = 100_000
+    @Option(help: "Requests per query kind in the search scenario.")
+    var searchRequests = 500
     @Option(help: "Where to write the JSON report.")
     var json = "bench-results.json"
     @Option(help: "Where to write the markdown table (also printed).")
@@ -113,7 +121,10 @@ struct SwiftChatBench: AsyncParsableCommand {
         let sizes = self.sizes
         let target: ServerUnderTest
         if let server {
-            target = try ServerUnderTest(binary: server, port: port, pinToCore: serverCore >= 0 ? serverCore : nil, extraSettings: [:])
+            var database: [String: String] = [:]
+            if let databaseName { database["DATABASE_NAME"] = databaseName }
+            if let databaseUrl { database["DATABASE_URL"] = databaseUrl }
+            target = try ServerUnderTest(binary: server, port: port, pinToCore: serverCore >= 0 ? serverCore : nil, extraSettings: database)
         } else {
             target = ServerUnderTest(baseURL: base, pid: serverPid)
         }
@@ -143,6 +154,10 @@ struct SwiftChatBench: AsyncParsableCommand {
             if wanted.contains("groups") { print("group fan-out"); rows += try await GroupFanOutScenario.run(context, accounts: accounts) }
             if wanted.contains("typing") { print("typing storm"); rows += try await TypingStormScenario.run(context, accounts: accounts) }
             if wanted.contains("storm") { print("reconnect storm"); rows += try await ReconnectStormScenario.run(context, accounts: accounts) }
+            if wanted.contains("search") {
+                print("search on a generated install")
+                rows += try await SearchScenario.run(context, generatedUsers: generatedUsers, requests: searchRequests)
+            }
             if wanted.contains("media") {
                 print("media transfer")
                 rows += try await MediaTransferScenario.run(context, account: accounts[0], size: sizes.mediaBytes)

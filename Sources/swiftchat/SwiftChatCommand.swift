@@ -12,7 +12,7 @@ struct SwiftChatCommand: AsyncParsableCommand {
         commandName: "swiftchat",
         abstract: "A chat backend in one binary: OTP login, JWT, interests, chat messages and a notification WebSocket.",
         version: SwiftChatVersion.current,
-        subcommands: [Serve.self, Migrate.self, Seed.self, MoveData.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, MoveData.self, GenerateData.self],
         defaultSubcommand: Serve.self)
 
     static var commandNames: [String] { configuration.subcommands.compactMap { $0.configuration.commandName } }
@@ -177,6 +177,51 @@ struct MoveData: AsyncParsableCommand {
         }
         await destination.close()
         await source.close()
+    }
+}
+
+struct GenerateData: AsyncParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "generate-data",
+            abstract: "Fill an empty database with made-up users, groups, messages and shared locations, for the bench's search scenario.",
+            discussion: """
+                Users are +919700000000, +919700000001, …; groups of --group-size consecutive users; message text is \
+                drawn from a word list by Zipf's law; most users share a location around one of five cities. The same \
+                sizes always give the same rows. Refuses a database that holds rows.
+                """)
+    }
+
+    @Option(help: "Users to create.") var users = 100_000
+    @Option(help: "Messages to create, spread evenly over the groups.") var messages = 1_000_000
+    @Option(help: "Members per group.") var groupSize = 10
+
+    @OptionGroup var options: SettingsOptions
+
+    func validate() throws {
+        guard (2...1_000).contains(groupSize), users >= groupSize, users <= 10_000_000, (0...100_000_000).contains(messages) else {
+            throw ValidationError("--users from --group-size to 10,000,000; --group-size from 2 to 1,000; --messages up to 100,000,000")
+        }
+    }
+
+    func run() async throws {
+        let settings = try options.load()
+        try StartupChecks.checkDatabaseFolder(settings)
+        let store = try await openStore(settings, logger: makeLogger(settings))
+        do {
+            guard try await store.tableCounts().isEmpty else {
+                throw ValidationError("the database already holds rows; generate-data fills an empty one only")
+            }
+            let started = Date()
+            try await SyntheticInstall(users: users, messages: messages, groupSize: groupSize, at: started).generate(into: store) { line in
+                FileHandle.standardError.write(Data("\(line) (\(Int(Date().timeIntervalSince(started))) s)\n".utf8))
+            }
+            print("generated \(try await store.tableCounts()) in \(Int(Date().timeIntervalSince(started))) s")
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
     }
 }
 
