@@ -117,7 +117,7 @@ struct OperatorInputTests {
         (["serv"], #"Error: unknown command "serv"; did you mean serve?"#),
         (["migrat", "--port", "9000"], #"Error: unknown command "migrat"; did you mean migrate?"#),
         (["movedata"], #"Error: unknown command "movedata"; did you mean move-data?"#),
-        (["deploy"], #"Error: "deploy" is neither a command (serve, migrate, seed, move-data) nor a settings flag"#),
+        (["deploy"], #"Error: "deploy" is neither a command (serve, migrate, seed, move-data, generate-data) nor a settings flag"#),
     ])
     func unknownCommand(arguments: [String], message: String) async throws {
         try await withTemporaryDirectory { folder in

@@ -49,6 +49,8 @@ public struct UserDirectorySQL: Sendable {
         if let email = filter.email { clauses.append("lower(u.email) = \(bind(.text(email.lowercased())))") }
         if let isFriend = filter.isFriend { clauses.append((isFriend ? "" : "NOT ") + contact()) }
         sql = "SELECT \(columns) FROM users u WHERE " + clauses.joined(separator: " AND ") + " ORDER BY u.id"
-        if let limit { sql += " LIMIT \(bind(.int(Int64(limit))))" }
+        // Written into the text, not bound: with `LIMIT ?` SQLite's planner cannot tell a page from
+        // everyone, and walks the whole table in id order instead of using the indexes above.
+        if let limit { sql += " LIMIT \(max(0, limit))" }
     }
 }

@@ -107,7 +107,7 @@ public struct SyntheticInstall: Sendable {
             }
         }
         if !messageRows.isEmpty { try await store.importMessages(messageRows) }
-        progress("messages: \(messages) of \(messages)")
+        if messages % 50_000 != 0 { progress("messages: \(messages) of \(messages)") }
         var locations: [[TransferValue]] = []
         let grid = LocationGrid(cellMeters: 1000)
         let expiry = Micros.from(at.addingTimeInterval(30 * 86_400))
