@@ -5,6 +5,11 @@ extension SQLiteStore {
     public func users(matching filter: UserFilter, for caller: UserID, after: UserID?, limit: Int?) async throws -> [User] {
         let columns = Self.userColumns.split(separator: ", ").map { "u.\($0)" }.joined(separator: ", ")
         let query = UserDirectorySQL(filter, caller: caller, after: after, limit: limit, columns: columns, placeholder: { "?\($0)" }, bytewise: "")
+        let arguments = Self.statementArguments(of: query)
+        return try await read { db in try db.fetchRows(sql: query.sql, arguments: arguments).map { Self.user(from: $0) } }
+    }
+
+    static func statementArguments(of query: UserDirectorySQL) -> StatementArguments {
         var arguments = StatementArguments()
         for argument in query.arguments {
             switch argument {
@@ -12,7 +17,7 @@ extension SQLiteStore {
             case .text(let value): _ = arguments.append(contentsOf: [value])
             }
         }
-        return try await read { [arguments] db in try db.fetchRows(sql: query.sql, arguments: arguments).map { Self.user(from: $0) } }
+        return arguments
     }
 
     public func isSearchableByPhone(_ user: UserID) async throws -> Bool {

@@ -1,8 +1,10 @@
 import Foundation
+import GRDB
 import HummingbirdTesting
 import Testing
 @testable import SwiftChatCore
 @testable import SwiftChatServer
+@testable import SwiftChatSQLite
 
 /// Finding people (issue "Finding people and messages"): the user list's filters and opt-in
 /// paging, and the privacy that hides non-contacts' details and lets a user be unfindable by phone.
@@ -28,6 +30,26 @@ struct UserDirectoryTests {
         #expect(UserFilter.phoneNumbers(in: "(0)7809772989", callerNumber: Demo.rahul) == ["+07809772989", "+917809772989"])
         for words in ["alice", "12345", "+91 78097 +72989", "7809772989x", ""] {
             #expect(UserFilter.phoneNumbers(in: words, callerNumber: Demo.rahul) == nil, "\(words)")
+        }
+    }
+
+    @Test("SQLite walks the name and email indexes for a page of a search, even for a start nobody has")
+    func searchPlanUsesIndexes() async throws {
+        try await withStorePlace(.sqlite) { place in
+            let store = try SQLiteStore(path: place.sqlitePath)
+            try await store.migrate()
+            for privacy in [false, true] {
+                var filter = UserFilter(privacy: privacy)
+                filter.prefixes = ["zzz"]
+                let query = UserDirectorySQL(filter, caller: UserID(rawValue: 1), after: nil, limit: 20, columns: "u.id", placeholder: { "?\($0)" }, bytewise: "")
+                let arguments = SQLiteStore.statementArguments(of: query)
+                let plan = try await store.pool.read { db in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + query.sql, arguments: arguments).map { $0["detail"] as String }
+                }
+                // A bound LIMIT made the planner read every user in id order (`SCAN u`).
+                #expect(!plan.contains("SCAN u"), "privacy \(privacy): \(plan)")
+                #expect(plan.contains { $0.contains("USING INDEX users_first_name_lower") }, "privacy \(privacy): \(plan)")
+            }
         }
     }
 
