@@ -225,10 +225,7 @@ struct NotificationSocketHandler: Sendable {
 
     static func classify(_ message: WebSocketMessage) -> ClientFrame {
         guard case .text(let text) = message else { return .invalid("Binary frames are not supported; send JSON text frames.") }
-        let bytes = Array(text.utf8)
-        guard PythonJSONError.problem(in: bytes) == nil, let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else {
-            return .invalid("Frames must be JSON text.")
-        }
+        guard let value = try? JSONValueReader.value(in: Array(text.utf8)) else { return .invalid("Frames must be JSON text.") }
         guard case .object = value else { return .invalid("Frames must be JSON objects with \"stream\" and \"payload\".") }
         guard case .string(let stream)? = value["stream"], let payload = value["payload"] else {
             return .invalid("Frames must have a \"stream\" and a \"payload\".")
