@@ -42,7 +42,9 @@ extension PostgresStore {
                 UPDATE users SET
                     email = CASE WHEN \(setsEmail) THEN \(email) ELSE email END,
                     first_name = COALESCE(\(changes.firstName), first_name),
-                    last_name = COALESCE(\(changes.lastName), last_name)
+                    last_name = COALESCE(\(changes.lastName), last_name),
+                    is_active = COALESCE(\(changes.isActive), is_active),
+                    is_staff = COALESCE(\(changes.isStaff), is_staff)
                 WHERE id = \(id)
                 RETURNING \(unescaped: Self.userColumns)
                 """, logger: $1) { try $0.user() }

@@ -35,6 +35,8 @@ enum PublicationCodec {
         case .presenceChanged(let user, let online, let lastSeen):
             Wire(v: version, event: "presence", interest: nil, message: nil, user: user.rawValue, online: online,
                 lastSeen: lastSeen.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }, topics: publication.topics.map(\.name))
+        case .accountClosed:
+            Wire(v: version, event: "closed", interest: nil, message: nil, topics: publication.topics.map(\.name))
         }
         // Encoding plain strings and integers cannot fail.
         return Array((try? JSONEncoder().encode(wire)) ?? Data())
@@ -52,6 +54,7 @@ enum PublicationCodec {
             guard let interest = wire.interest else { return nil }
             event = .chatMessagePosted(interest: InterestID(rawValue: interest), message: ChatMessageID(rawValue: message))
         case ("events", nil): event = .eventLogAppended
+        case ("closed", nil): event = .accountClosed
         case ("typing", nil):
             guard let conversation = wire.conversation, let users = wire.users ?? wire.user.map({ [$0] }),
                   !users.isEmpty, users.count <= TypingRelay.maxListed

@@ -49,6 +49,14 @@ public struct RedisPresence: PresenceRegistry {
         return online
     }
 
+    public func onlineCount(at date: Date) async throws -> Int {
+        // Scores above `date`: "(" makes the bound exclusive, as `online(among:at:)` compares.
+        guard case .integer(let count) = try await send(["ZCOUNT", key, "(\(Self.millis(date))", "+inf"]) else {
+            throw RedisClientError.protocolViolation("ZCOUNT answered no integer")
+        }
+        return Int(count)
+    }
+
     private func scores(of users: [UserID]) async throws -> [Int64?] {
         guard !users.isEmpty else { return [] }
         guard case .array(let values?) = try await send(["ZMSCORE", key] + users.map { String($0.rawValue) }), values.count == users.count else {

@@ -249,6 +249,30 @@ enum SQLiteSchema {
                 END;
                 """)
         }
+        migrator.registerMigration("0010 admin sessions, audit log") { db in
+            // The audit log names its actor without a reference: it outlives deleted accounts.
+            try db.execute(sql: """
+                CREATE TABLE admin_sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX admin_sessions_user ON admin_sessions (user_id);
+                CREATE INDEX admin_sessions_expiry ON admin_sessions (expires_at);
+                CREATE TABLE admin_audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    actor_id INTEGER NOT NULL,
+                    actor_phone TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    before TEXT,
+                    after TEXT,
+                    at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -63,6 +63,14 @@ extension SQLiteStore {
                 assignments.append("last_name = ?")
                 _ = arguments.append(contentsOf: [last])
             }
+            if let active = changes.isActive {
+                assignments.append("is_active = ?")
+                _ = arguments.append(contentsOf: [active])
+            }
+            if let staff = changes.isStaff {
+                assignments.append("is_staff = ?")
+                _ = arguments.append(contentsOf: [staff])
+            }
             if !assignments.isEmpty {
                 _ = arguments.append(contentsOf: [id])
                 try db.run(sql: "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)

@@ -22,5 +22,7 @@ public enum WebClientAssets {
         WebAsset(name: "search.js", bytes: PackageResources.search_js),
         WebAsset(name: "profile.js", bytes: PackageResources.profile_js),
         WebAsset(name: "group.js", bytes: PackageResources.group_js),
+        // The admin site's style sheet (its pages are server-rendered; see SwiftChatServer/Admin).
+        WebAsset(name: "admin.css", bytes: PackageResources.admin_css),
     ].map { ($0.name, $0) })
 }

@@ -16,12 +16,14 @@ public enum ChatEvent: Sendable, Equatable {
     /// `user` came online or went offline: relayed to the sockets of people who share a
     /// conversation with them, never stored (a client reads the present over REST).
     case presenceChanged(user: UserID, online: Bool, lastSeen: Date?)
+    /// The topic's user was deactivated or deleted: their sockets close, in every process.
+    case accountClosed
 
     /// Relayed to `chat_stream` sockets as a frame of its own instead of waking their log reads.
     public var isRelayed: Bool {
         switch self {
         case .typing, .presenceChanged: true
-        case .interestChanged, .chatMessagePosted, .eventLogAppended: false
+        case .interestChanged, .chatMessagePosted, .eventLogAppended, .accountClosed: false
         }
     }
 
@@ -30,7 +32,7 @@ public enum ChatEvent: Sendable, Equatable {
         switch self {
         case .interestChanged: "UPDATE_INTEREST"
         case .chatMessagePosted: "UPDATE_CHAT"
-        case .eventLogAppended, .typing, .presenceChanged: nil
+        case .eventLogAppended, .typing, .presenceChanged, .accountClosed: nil
         }
     }
 }

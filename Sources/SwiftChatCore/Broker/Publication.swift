@@ -18,4 +18,9 @@ public struct Publication: Sendable, Equatable {
     public static func interestChanged(_ interest: Interest) -> Publication {
         Publication(event: .interestChanged(interest.id), topics: interest.parties.map(Topic.user))
     }
+
+    /// Closes every socket of `user`.
+    public static func accountClosed(_ user: UserID) -> Publication {
+        Publication(event: .accountClosed, topics: [.user(user)])
+    }
 }

@@ -65,11 +65,16 @@ public struct ProfileChanges: Sendable, Equatable {
     public var email: String??
     public var firstName: String?
     public var lastName: String?
+    /// Set by staff only (the admin site), never by a user's own profile update.
+    public var isActive: Bool?
+    public var isStaff: Bool?
 
-    public init(email: String?? = nil, firstName: String? = nil, lastName: String? = nil) {
+    public init(email: String?? = nil, firstName: String? = nil, lastName: String? = nil, isActive: Bool? = nil, isStaff: Bool? = nil) {
         self.email = email
         self.firstName = firstName
         self.lastName = lastName
+        self.isActive = isActive
+        self.isStaff = isStaff
     }
 }
 

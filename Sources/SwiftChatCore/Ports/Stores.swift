@@ -109,10 +109,11 @@ public struct IDWatermarks: Sendable, Equatable {
     public var conversations: ConversationID
     public var eventPayloads: Int64
     public var attachments: AttachmentID
+    public var auditEntries: Int64
 
     public init(
         users: UserID, interests: InterestID, messages: ChatMessageID, conversations: ConversationID = 0, eventPayloads: Int64 = 0,
-        attachments: AttachmentID = 0
+        attachments: AttachmentID = 0, auditEntries: Int64 = 0
     ) {
         self.users = users
         self.interests = interests
@@ -120,19 +121,22 @@ public struct IDWatermarks: Sendable, Equatable {
         self.conversations = conversations
         self.eventPayloads = eventPayloads
         self.attachments = attachments
+        self.auditEntries = auditEntries
     }
 
     /// Per table with an id generator.
     public var byTable: [(table: String, mark: Int64)] {
         [("users", users.rawValue), ("interests", interests.rawValue), ("chat_messages", messages.rawValue),
-         ("conversations", conversations.rawValue), ("event_payloads", eventPayloads), ("attachments", attachments.rawValue)]
+         ("conversations", conversations.rawValue), ("event_payloads", eventPayloads), ("attachments", attachments.rawValue),
+         ("admin_audit", auditEntries)]
     }
 
     public init(byTable marks: [String: Int64]) {
         self.init(
             users: UserID(rawValue: marks["users"] ?? 0), interests: InterestID(rawValue: marks["interests"] ?? 0),
             messages: ChatMessageID(rawValue: marks["chat_messages"] ?? 0), conversations: ConversationID(rawValue: marks["conversations"] ?? 0),
-            eventPayloads: marks["event_payloads"] ?? 0, attachments: AttachmentID(rawValue: marks["attachments"] ?? 0))
+            eventPayloads: marks["event_payloads"] ?? 0, attachments: AttachmentID(rawValue: marks["attachments"] ?? 0),
+            auditEntries: marks["admin_audit"] ?? 0)
     }
 
     /// No generator of `self` would hand out an id `other` already used.
@@ -172,7 +176,7 @@ public struct TableCounts: Sendable, Equatable, CustomStringConvertible {
 /// group, started before the server and stopped after it) keeps its connections up while it is
 /// used, and `close()` releases them once the group has stopped. A command or a test without a
 /// group runs a store's connections in a task of its own (`PostgresStore.standalone`).
-public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, AttachmentStore, PresenceStore, StoreTransfer, MarkerStore, MessageSearchStore, UserDirectoryStore, LocationStore, Service {
+public protocol ChatStore: UserStore, OTPStore, InterestStore, ChatMessageStore, ConversationStore, EventLogStore, AttachmentStore, PresenceStore, StoreTransfer, MarkerStore, MessageSearchStore, UserDirectoryStore, LocationStore, AdminStore, Service {
     /// Creates or upgrades the schema. Safe to run from several processes at once.
     func migrate() async throws
     /// Answers only when the database does (the health route).

@@ -58,7 +58,14 @@ public struct TransferTable: Sendable, Equatable {
     public static let locations = TransferTable("user_locations", key: 1, [
         ("user_id", .int, false), ("latitude_e6", .int, false), ("longitude_e6", .int, false), ("accuracy_m", .int, true), ("expires_at", .time, false),
     ])
-    public static let afterMessages: [TransferTable] = [eventPayloads, events, eventHeads, attachments, blobDeletions, presence, privacy, locations]
+    /// The admin site's audit log (its sessions are not carried: staff sign in again on the copy).
+    public static let adminAudit = TransferTable("admin_audit", key: 1, [
+        ("id", .int, false), ("actor_id", .int, false), ("actor_phone", .text, false), ("action", .text, false), ("target", .text, false),
+        ("before", .text, true), ("after", .text, true), ("at", .time, false),
+    ])
+    public static let afterMessages: [TransferTable] = [
+        eventPayloads, events, eventHeads, attachments, blobDeletions, presence, privacy, locations, adminAudit,
+    ]
     public static let all = beforeMessages + afterMessages
 }
 

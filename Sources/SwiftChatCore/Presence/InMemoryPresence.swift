@@ -27,4 +27,8 @@ public final class InMemoryPresence: PresenceRegistry {
     public func online(among users: [UserID], at date: Date) async throws -> Set<UserID> {
         expiries.withLock { expiries in Set(users.filter { (expiries[$0].map { $0 > date }) ?? false }) }
     }
+
+    public func onlineCount(at date: Date) async throws -> Int {
+        expiries.withLock { expiries in expiries.values.count { $0 > date } }
+    }
 }

@@ -12,4 +12,6 @@ public protocol PresenceRegistry: Sendable {
     func expire(at date: Date) async throws -> [UserID]
     /// Which of `users` are online at `date`.
     func online(among users: [UserID], at date: Date) async throws -> Set<UserID>
+    /// How many users are online at `date` (the admin site's dashboard).
+    func onlineCount(at date: Date) async throws -> Int
 }

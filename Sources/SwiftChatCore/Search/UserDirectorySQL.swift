@@ -48,6 +48,8 @@ public struct UserDirectorySQL: Sendable {
         if let firstName = filter.firstName { clauses.append("lower(u.first_name) = \(bind(.text(firstName.lowercased())))") }
         if let email = filter.email { clauses.append("lower(u.email) = \(bind(.text(email.lowercased())))") }
         if let isFriend = filter.isFriend { clauses.append((isFriend ? "" : "NOT ") + contact()) }
+        if let isActive = filter.isActive { clauses.append((isActive ? "" : "NOT ") + "u.is_active") }
+        if let isStaff = filter.isStaff { clauses.append((isStaff ? "" : "NOT ") + "u.is_staff") }
         sql = "SELECT \(columns) FROM users u WHERE " + clauses.joined(separator: " AND ") + " ORDER BY u.id"
         // Written into the text, not bound: with `LIMIT ?` SQLite's planner cannot tell a page from
         // everyone, and walks the whole table in id order instead of using the indexes above.

@@ -12,6 +12,9 @@ public struct UserFilter: Sendable, Equatable {
     public var email: String?
     /// An accepted interest with the caller, or none.
     public var isFriend: Bool?
+    /// The account's flags (the admin site's filters).
+    public var isActive: Bool?
+    public var isStaff: Bool?
     /// With privacy on, non-contacts are found by their whole email only, never a part of it.
     /// Whoever chose to be unsearchable by phone is found by phone by their contacts only, either way.
     public var privacy: Bool

@@ -139,13 +139,24 @@ public struct AuthService: Sendable {
 
     /// `POST /api/auth/jwt/create/`.
     public func logIn(phoneNumber: String, password: String) async throws -> TokenPair {
+        try await tokens.issuePair(for: try await account(phoneNumber: phoneNumber, password: password).id)
+    }
+
+    /// The active account with this phone number and password (the admin site signs in with it
+    /// too); `APIError.noActiveAccount` otherwise.
+    public func account(phoneNumber: String, password: String) async throws -> User {
         let normalised = PhoneNumber(parsing: phoneNumber)?.e164 ?? phoneNumber
         let user = try await store.user(phoneNumber: normalised)
         // Hash even when there is no such user, so timing does not tell which phones exist.
         let stored = user.flatMap { $0.hasUsablePassword ? $0.passwordHash : nil } ?? decoyHash
         let matches = await passwords.verify(password, against: stored)
         guard let user, user.isActive, user.hasUsablePassword, matches else { throw APIError.noActiveAccount }
-        return try await tokens.issuePair(for: user.id)
+        return user
+    }
+
+    /// A bcrypt hash of `password`, as registration stores it.
+    public func passwordHash(_ password: String) async -> String {
+        await passwords.hash(password)
     }
 
     /// `POST /api/auth/jwt/refresh/`.

@@ -279,11 +279,11 @@ public struct ConversationService: Sendable {
     }
 
     /// The members after the change (a member just added among them).
-    private func wakeMembers(of id: ConversationID) async {
+    func wakeMembers(of id: ConversationID) async {
         await wake((try? await store.memberIDs(of: id)) ?? [])
     }
 
-    private func wake(_ users: [UserID]) async {
+    func wake(_ users: [UserID]) async {
         await broker.publish(.eventLogAppended(for: users))
     }
 }

@@ -64,6 +64,13 @@ public struct InterestService: Sendable {
         await notifyParties(of: deleted)
     }
 
+    /// Staff delete any interest (the admin site), with its conversation; both parties are told.
+    public func moderatorDelete(_ id: InterestID) async throws -> Interest {
+        guard let deleted = try await store.deleteInterest(id: id, at: now()) else { throw APIError.notFound }
+        await notifyParties(of: deleted)
+        return deleted
+    }
+
     /// v1's `UPDATE_INTEREST`, and a wake-up for the events the store logged with the change.
     private func notifyParties(of interest: Interest) async {
         await broker.publish(.interestChanged(interest))

@@ -28,6 +28,11 @@ public struct PresenceService: Sendable {
 
     public var heartbeatInterval: TimeInterval { ttl / 3 }
 
+    /// Users online now, in every process.
+    public func onlineCount() async throws -> Int {
+        try await registry.onlineCount(at: now())
+    }
+
     /// Refreshes `users` (this process's), then takes out and announces whoever lapsed.
     public func heartbeat(_ users: [UserID]) async {
         let date = now()

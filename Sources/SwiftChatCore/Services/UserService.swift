@@ -91,5 +91,6 @@ public struct UserService: Sendable {
             await broker.publish(.interestChanged(interest))
         }
         await broker.publish(.eventLogAppended(for: coMembers))
+        await broker.publish(.accountClosed(id))
     }
 }

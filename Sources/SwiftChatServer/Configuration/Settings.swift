@@ -83,6 +83,7 @@ public struct Settings: Sendable {
     public var userPrivacy: Bool
     public var locationCellMeters: Int
     public var locationLifetime: TimeInterval
+    public var adminSessionLifetime: TimeInterval
     public var searchMaxTermLength: Int
     public var httpHeadTimeout: TimeInterval
     public var httpBodyTimeout: TimeInterval
@@ -222,6 +223,7 @@ public struct Settings: Sendable {
         userPrivacy = s.value("SWIFTCHAT_USER_PRIVACY") == nil ? !devMode : try s.bool("SWIFTCHAT_USER_PRIVACY")
         locationCellMeters = try s.integer("SWIFTCHAT_LOCATION_CELL_METERS", in: 100...100_000)
         locationLifetime = try s.duration("SWIFTCHAT_LOCATION_LIFETIME", positive: true)
+        adminSessionLifetime = try s.duration("SWIFTCHAT_ADMIN_SESSION_LIFETIME", positive: true)
         searchMaxTermLength = try s.integer("SWIFTCHAT_SEARCH_MAX_TERM_LENGTH", in: 1...10_000)
         httpHeadTimeout = try s.duration("SWIFTCHAT_HTTP_HEAD_TIMEOUT", positive: true)
         httpBodyTimeout = try s.duration("SWIFTCHAT_HTTP_BODY_TIMEOUT", positive: true)

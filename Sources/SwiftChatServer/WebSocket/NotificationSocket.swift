@@ -12,16 +12,22 @@ final class NotificationSocket: EventSink {
     private let frames: AsyncStream<String>.Continuation
     private let overflow: AsyncStream<Void>.Continuation
     private let overflowed = Atomic<Bool>(false)
+    private let closedAccount: AsyncStream<Void>.Continuation
     /// Milliseconds since 1970 (whole seconds made a socket look up to 1 s idler than it was).
     private let lastActivity = Atomic<Int64>(NotificationSocket.nowMilliseconds())
 
-    init(frames: AsyncStream<String>.Continuation, overflow: AsyncStream<Void>.Continuation) {
+    init(frames: AsyncStream<String>.Continuation, overflow: AsyncStream<Void>.Continuation, closedAccount: AsyncStream<Void>.Continuation) {
         self.frames = frames
         self.overflow = overflow
+        self.closedAccount = closedAccount
     }
 
     func offer(_ frame: RenderedEvent) -> Bool {
-        enqueue(frame.text)
+        if frame.event == .accountClosed {
+            closedAccount.yield()
+            return true
+        }
+        return enqueue(frame.text)
     }
 
     @discardableResult
@@ -68,7 +74,7 @@ struct NotificationSocketHandler: Sendable {
         switch event {
         case .typing(let conversation, let users): return ChatStream.typingFrame(conversation: conversation, users: users)
         case .presenceChanged(let user, let online, let lastSeen): return ChatStream.presenceFrame(user: user, online: online, lastSeen: lastSeen)
-        case .interestChanged, .chatMessagePosted, .eventLogAppended: break
+        case .interestChanged, .chatMessagePosted, .eventLogAppended, .accountClosed: break
         }
         // Wake-ups go to chat_stream subscriptions, which read the store instead of a text.
         guard let text = event.notificationText else { return "" }
@@ -99,12 +105,15 @@ struct NotificationSocketHandler: Sendable {
         }
         let (frames, frameQueue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(queueLimit))
         let (overflows, overflowSignal) = AsyncStream.makeStream(of: Void.self)
-        let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal)
+        let (closures, closureSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal, closedAccount: closureSignal)
         let topic = Topic.user(userID)
         fanout.subscribe(socket, to: topic)
         defer {
             fanout.unsubscribe(socket, from: topic)
             frameQueue.finish()
+            overflowSignal.finish()
+            closureSignal.finish()
         }
 
         let chatStream = ChatStream()
@@ -127,6 +136,11 @@ struct NotificationSocketHandler: Sendable {
             }
             group.addTask {
                 for await _ in overflows { return (WebSocketErrorCode.unknown(1013), "Try again later: notifications queued faster than read") }
+                return nil
+            }
+            group.addTask {
+                // The account was deactivated or deleted (its tokens are refused from now on too).
+                for await _ in closures { return (WebSocketErrorCode.policyViolation, "Account deactivated") }
                 return nil
             }
             group.addTask {

@@ -1,0 +1,22 @@
+import Foundation
+
+/// What the admin site keeps beyond the chat's own tables: its sessions (in the database, so
+/// that any web process serves any signed-in staff user) and the audit log of its changes.
+public protocol AdminStore: Sendable {
+    func createAdminSession(_ session: AdminSession) async throws
+    /// The session, unless it expired at or before `now` or its user is gone.
+    func adminSession(tokenHash: String, now: Date) async throws -> AdminSession?
+    func deleteAdminSession(tokenHash: String) async throws
+    /// Every session of `user` (a deactivated or demoted staff user is signed out everywhere).
+    func deleteAdminSessions(of user: UserID) async throws
+    /// Removes sessions that expired before `date`.
+    func purgeAdminSessions(before date: Date) async throws -> Int
+    /// Stores `entry` with an id of the store's.
+    func appendAudit(_ entry: AuditEntry) async throws
+    /// The newest entries first, older than `before` when given.
+    func auditEntries(before id: Int64?, limit: Int) async throws -> [AuditEntry]
+    /// Replaces the user's password hash.
+    func setPasswordHash(of user: UserID, _ hash: String) async throws
+    /// Messages `user` sent, deleted ones included (what deleting the user takes with it).
+    func messageCount(by user: UserID) async throws -> Int
+}

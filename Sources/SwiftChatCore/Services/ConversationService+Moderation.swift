@@ -1,0 +1,24 @@
+import Foundation
+
+/// What staff may do to any conversation from the admin site, whatever their membership: the
+/// same changes the members' own requests make, with the same events.
+extension ConversationService {
+    /// Leaves a tombstone, as the sender's own delete does; the members are told.
+    public func moderatorDelete(_ message: ChatMessageID) async throws -> ChatMessage {
+        guard let original = try await store.message(id: message) else { throw APIError.notFound }
+        guard !original.isDeleted else { return original }
+        guard let deleted = try await store.deleteMessage(message, in: original.conversationID, at: now()) else { throw APIError.notFound }
+        await wakeMembers(of: original.conversationID)
+        return deleted
+    }
+
+    /// Deletes a group with its messages; its members are told. Direct conversations go with
+    /// their interest instead.
+    public func moderatorDeleteGroup(_ id: ConversationID) async throws -> Conversation {
+        guard let conversation = try await store.conversation(id: id) else { throw APIError.notFound }
+        guard conversation.kind == .group else { throw APIError.badRequest("A direct conversation goes with its interest.") }
+        guard try await store.deleteGroup(id, at: now()) else { throw APIError.notFound }
+        await wake(conversation.memberIDs)
+        return conversation
+    }
+}
