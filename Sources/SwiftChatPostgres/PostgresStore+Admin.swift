@@ -70,4 +70,68 @@ extension PostgresStore {
             Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE user_id = \(user)", logger: logger) { try $0.next(Int64.self) } ?? 0)
         }
     }
+
+    public func messageCount(since date: Date) async throws -> Int {
+        try await pooled { connection, logger in
+            Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE created_at >= \(Timestamp(date))", logger: logger) {
+                try $0.next(Int64.self)
+            } ?? 0)
+        }
+    }
+
+    public func attachmentBytesStored() async throws -> Int64 {
+        try await pooled { connection, logger in
+            try await connection.first("SELECT coalesce(sum(size), 0)::BIGINT FROM attachments", logger: logger) { try $0.next(Int64.self) } ?? 0
+        }
+    }
+
+    public func interests(before: InterestID?, involving user: UserID?, accepted: Bool?, limit: Int) async throws -> [Interest] {
+        let party = user?.rawValue
+        return try await pooled { connection, logger in
+            try await connection.all("""
+                SELECT \(unescaped: Self.interestColumns) FROM interests
+                WHERE id < \(before?.rawValue ?? Int64.max) AND (\(party)::BIGINT IS NULL OR sent_by_id = \(party) OR sent_to_id = \(party))
+                  AND (\(accepted)::BOOLEAN IS NULL OR is_accepted = \(accepted))
+                ORDER BY id DESC LIMIT \(Int64(max(0, limit)))
+                """, logger: logger) { try $0.interest() }
+        }
+    }
+
+    public func messageCount(in conversation: ConversationID) async throws -> Int {
+        try await pooled { connection, logger in
+            Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE conversation_id = \(conversation)", logger: logger) {
+                try $0.next(Int64.self)
+            } ?? 0)
+        }
+    }
+
+    public func messageCount(ofInterest interest: InterestID) async throws -> Int {
+        try await pooled { connection, logger in
+            Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE interest_id = \(interest)", logger: logger) {
+                try $0.next(Int64.self)
+            } ?? 0)
+        }
+    }
+
+    public func conversationIDs(before: ConversationID?, groupsOnly: Bool, limit: Int) async throws -> [ConversationID] {
+        try await pooled { connection, logger in
+            try await connection.all("""
+                SELECT id FROM conversations WHERE id < \(before?.rawValue ?? Int64.max) AND (NOT \(groupsOnly) OR kind = 'group')
+                ORDER BY id DESC LIMIT \(Int64(max(0, limit)))
+                """, logger: logger) { ConversationID(rawValue: try $0.next(Int64.self)) }
+        }
+    }
+
+    public func messages(before: ChatMessageID?, in conversation: ConversationID?, from sender: UserID?, limit: Int) async throws -> [ChatMessage] {
+        let (only, by) = (conversation?.rawValue, sender?.rawValue)
+        return try await pooled { connection, logger in
+            let found = try await connection.all("""
+                SELECT \(unescaped: Self.messageColumns) FROM chat_messages
+                WHERE id < \(before?.rawValue ?? Int64.max) AND (\(only)::BIGINT IS NULL OR conversation_id = \(only))
+                  AND (\(by)::BIGINT IS NULL OR user_id = \(by))
+                ORDER BY id DESC LIMIT \(Int64(max(0, limit)))
+                """, logger: logger) { try $0.message() }
+            return try await Self.withAttachments(connection, logger, found)
+        }
+    }
 }

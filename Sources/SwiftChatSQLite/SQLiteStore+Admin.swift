@@ -65,4 +65,59 @@ extension SQLiteStore {
     public func messageCount(by user: UserID) async throws -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chat_messages WHERE user_id = ?", arguments: [user]) ?? 0 }
     }
+
+    public func messageCount(since date: Date) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM chat_messages WHERE created_at >= ?", arguments: [Micros.from(date)]) ?? 0
+        }
+    }
+
+    public func attachmentBytesStored() async throws -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(sum(size), 0) FROM attachments") ?? 0 }
+    }
+
+    public func interests(before: InterestID?, involving user: UserID?, accepted: Bool?, limit: Int) async throws -> [Interest] {
+        try await read { db in
+            var arguments: StatementArguments = [before?.rawValue ?? Int64.max]
+            var clauses = ["id < ?"]
+            if let user { clauses.append("(sent_by_id = ? OR sent_to_id = ?)"); arguments += [user, user] }
+            if let accepted { clauses.append("is_accepted = ?"); arguments += [accepted] }
+            return try db.fetchRows(sql: """
+                SELECT \(Self.interestColumns) FROM interests WHERE \(clauses.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(max(0, limit))
+                """, arguments: arguments
+            ).map(Self.interest(from:))
+        }
+    }
+
+    public func messageCount(in conversation: ConversationID) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM chat_messages WHERE conversation_id = ?", arguments: [conversation]) ?? 0
+        }
+    }
+
+    public func messageCount(ofInterest interest: InterestID) async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chat_messages WHERE interest_id = ?", arguments: [interest]) ?? 0 }
+    }
+
+    public func conversationIDs(before: ConversationID?, groupsOnly: Bool, limit: Int) async throws -> [ConversationID] {
+        try await read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT id FROM conversations WHERE id < ? \(groupsOnly ? "AND kind = 'group'" : "") ORDER BY id DESC LIMIT \(max(0, limit))
+                """, arguments: [before?.rawValue ?? Int64.max]
+            ).map { ConversationID(rawValue: $0) }
+        }
+    }
+
+    public func messages(before: ChatMessageID?, in conversation: ConversationID?, from sender: UserID?, limit: Int) async throws -> [ChatMessage] {
+        try await read { db in
+            var arguments: StatementArguments = [before?.rawValue ?? Int64.max]
+            var clauses = ["id < ?"]
+            if let conversation { clauses.append("conversation_id = ?"); arguments += [conversation] }
+            if let sender { clauses.append("user_id = ?"); arguments += [sender] }
+            let rows = try db.fetchRows(sql: """
+                SELECT \(Self.messageColumns) FROM chat_messages WHERE \(clauses.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(max(0, limit))
+                """, arguments: arguments)
+            return try Self.withAttachments(db, rows.map(Self.message(from:)))
+        }
+    }
 }

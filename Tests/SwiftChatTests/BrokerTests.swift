@@ -49,6 +49,7 @@ final class RecordingSink: EventSink {
                 case .eventLogAppended: "wake-up"
                 case .typing(let conversation, let users): "typing-\(conversation)-\(users)"
                 case .presenceChanged(let user, let online, _): "presence-\(user)-\(online)"
+                case .accountClosed: "closed"
                 }
             }
             broker = InProcessBroker(subscribers: fanout)
@@ -161,7 +162,7 @@ final class RecordingSink: EventSink {
     @Test func aSocketQueueRefusesOnceFullAndSignalsOverflowOnce() async {
         let (frames, frameQueue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(2))
         let (overflows, overflowSignal) = AsyncStream.makeStream(of: Void.self)
-        let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal)
+        let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal, closedAccount: AsyncStream.makeStream(of: Void.self).continuation)
 
         #expect(!socket.didOverflow)
         let accepted = ["a", "b", "c", "d"].map { socket.offer(Self.rendered($0)) }
@@ -183,7 +184,7 @@ final class RecordingSink: EventSink {
         // The reading ends stay alive (a dropped stream would just swallow what is offered).
         let (frames, frameQueue) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(2))
         let (overflows, overflowSignal) = AsyncStream.makeStream(of: Void.self)
-        let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal)
+        let socket = NotificationSocket(frames: frameQueue, overflow: overflowSignal, closedAccount: AsyncStream.makeStream(of: Void.self).continuation)
         let fanout = LocalFanout(logger: testLogger, render: NotificationSocketHandler.render)
         fanout.subscribe(socket, to: .user(1))
         withExtendedLifetime((frames, overflows)) {
@@ -229,7 +230,7 @@ final class RecordingSink: EventSink {
                 observation = interest.map { .interest(accepted: $0.isAccepted) } ?? .noInterest
             case .chatMessagePosted(_, let message):
                 observation = (try? await store.message(id: message)) != nil ? .message : .noMessage
-            case .eventLogAppended, .typing, .presenceChanged:
+            case .eventLogAppended, .typing, .presenceChanged, .accountClosed:
                 // Wake-ups follow the v1 publications of the same change; only those are watched.
                 subscribers.deliver(publication)
                 return

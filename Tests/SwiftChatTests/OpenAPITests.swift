@@ -52,7 +52,7 @@ import Testing
 
     @Test func undocumentedPathsAreNotRouted() async throws {
         try await withApp { client, _ in
-            for path in ["/api/", "/api/core/users/", "/api/my_app/interests/1/chat/", "/admin/", "/swagger/extra/"] {
+            for path in ["/api/", "/api/core/users/", "/api/my_app/interests/1/chat/", "/swagger/extra/"] {
                 let reply = try await client.call(.get, path)
                 #expect(reply.status == .notFound, "\(path)")
             }

@@ -19,4 +19,19 @@ public protocol AdminStore: Sendable {
     func setPasswordHash(of user: UserID, _ hash: String) async throws
     /// Messages `user` sent, deleted ones included (what deleting the user takes with it).
     func messageCount(by user: UserID) async throws -> Int
+    /// Messages of one conversation, tombstones included.
+    func messageCount(in conversation: ConversationID) async throws -> Int
+    /// Messages of an interest's direct conversation.
+    func messageCount(ofInterest interest: InterestID) async throws -> Int
+    /// Messages posted at or after `date` (the dashboard's "today").
+    func messageCount(since date: Date) async throws -> Int
+    /// Bytes of every stored attachment (thumbnails not counted).
+    func attachmentBytesStored() async throws -> Int64
+    /// Interests newest first, older than `before`, involving `user` and accepted or not when given.
+    func interests(before: InterestID?, involving user: UserID?, accepted: Bool?, limit: Int) async throws -> [Interest]
+    /// Conversation ids, newest first, older than `before` when given; groups only if asked.
+    func conversationIDs(before: ConversationID?, groupsOnly: Bool, limit: Int) async throws -> [ConversationID]
+    /// Messages newest first (tombstones included), older than `before`, in one conversation
+    /// and from one sender when given.
+    func messages(before: ChatMessageID?, in conversation: ConversationID?, from sender: UserID?, limit: Int) async throws -> [ChatMessage]
 }

@@ -164,6 +164,21 @@ public struct AdminService: Sendable {
         try await audit("group.delete", "conversation \(id)", before: record.serialized(.python), after: nil, by: actor)
     }
 
+    public func renameGroup(_ id: ConversationID, title: String, by actor: User) async throws {
+        guard let before = try await store.conversation(id: id), before.kind == .group else { throw APIError.notFound }
+        let renamed = try await conversations.moderatorRename(id, title: title)
+        try await audit("group.rename", "conversation \(id)", before: Self.titleRecord(before.title), after: Self.titleRecord(renamed.title), by: actor)
+    }
+
+    public func removeMember(_ user: UserID, from id: ConversationID, by actor: User) async throws {
+        try await conversations.moderatorRemoveMember(user, from: id)
+        try await audit("group.remove_member", "conversation \(id)", before: #"{"member": \#(user)}"#, after: nil, by: actor)
+    }
+
+    static func titleRecord(_ title: String?) -> String {
+        JSONValue.object([("title", title.map(JSONValue.string) ?? .null)]).serialized(.python)
+    }
+
     public func deleteMessage(_ id: ChatMessageID, by actor: User) async throws {
         guard let original = try await store.message(id: id), !original.isDeleted else { throw APIError.notFound }
         _ = try await conversations.moderatorDelete(id)

@@ -21,4 +21,20 @@ extension ConversationService {
         await wake(conversation.memberIDs)
         return conversation
     }
+
+    public func moderatorRename(_ id: ConversationID, title: String) async throws -> Conversation {
+        let title = try checkedTitle(title)
+        guard let renamed = try await store.renameGroup(id, title: title, at: now()) else { throw APIError.notFound }
+        await wake(renamed.memberIDs)
+        return renamed
+    }
+
+    /// Removes a member of a group; the group goes when its last member does, as when they leave.
+    public func moderatorRemoveMember(_ user: UserID, from id: ConversationID) async throws {
+        guard let conversation = try await store.conversation(id: id), conversation.kind == .group else { throw APIError.notFound }
+        switch try await store.removeMember(user, from: id, at: now()) {
+        case .notMember: throw APIError.notFound
+        case .removed, .groupDeleted: await wake(conversation.memberIDs)
+        }
+    }
 }

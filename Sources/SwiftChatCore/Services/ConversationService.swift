@@ -271,7 +271,7 @@ public struct ConversationService: Sendable {
     }
 
     /// 1 to 100 characters after trimming, no NUL.
-    private func checkedTitle(_ title: String) throws -> String {
+    func checkedTitle(_ title: String) throws -> String {
         let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
         if title.isEmpty { throw APIError.field("title", ErrorText.blank) }
         if title.count > limits.maxTitleLength { throw APIError.field("title", ErrorText.maxLength(limits.maxTitleLength)) }

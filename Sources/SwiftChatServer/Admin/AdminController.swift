@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SwiftChatCore
 
@@ -22,7 +23,6 @@ struct AdminController {
     static let pageSize = 50
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/admin") { _, _ in Self.redirect("/admin/") }
         router.get("/admin/") { request, _ in try await page(request) { try await dashboard($0) } }
         router.get("/admin/login/") { request, _ in signInPage(request) }
         router.post("/admin/login/") { request, context in try await signIn(request, context) }
@@ -65,7 +65,7 @@ struct AdminController {
     /// request's own host counts as ours, and so does every origin in `CSRF_TRUSTED_ORIGINS`.
     private func originRefusal(_ request: Request) -> Response? {
         guard let origin = request.headers[.origin] else { return nil }
-        let host = request.head.authority ?? request.headers[.host] ?? ""
+        let host = request.head.authority ?? ""
         let ownOrigins = ["http://\(host)", "https://\(host)"]
         guard ownOrigins.contains(origin) || trustedOrigins.contains(origin) else {
             return .json(.detail("CSRF verification failed: Origin \(origin) is not trusted."), status: .forbidden)
@@ -113,6 +113,68 @@ struct AdminController {
     static func id(_ text: String?) -> Int64? {
         guard let text, !text.isEmpty, text.utf8.count <= 19, text.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
         return Int64(text)
+    }
+
+    // MARK: Outcomes of a change
+
+    /// Runs `change`, then goes to `done`; a refusal is shown on a page saying why.
+    func perform(_ viewer: AdminViewer, done: String, _ change: () async throws -> Void) async throws -> Response {
+        do {
+            try await change()
+        } catch let error as APIError {
+            let status: HTTPResponse.Status = switch error {
+            case .notFound: .notFound
+            case .permissionDenied: .forbidden
+            default: .badRequest
+            }
+            return html(AdminLayout.page("Not done", viewer: viewer, error: Self.explain(error), body: AdminLayout.link("/admin/", "Back to the dashboard")),
+                        status: status)
+        }
+        return Self.redirect(done)
+    }
+
+    func notFoundPage(_ viewer: AdminViewer) -> Response {
+        html(AdminLayout.page("Not found", viewer: viewer, error: "There is no such record; it may have been deleted.", body: AdminLayout.link("/admin/", "Back to the dashboard")),
+             status: .notFound)
+    }
+
+    func forbiddenPage(_ viewer: AdminViewer, _ reason: String) -> Response {
+        html(AdminLayout.page("Not allowed", viewer: viewer, error: reason, body: AdminLayout.link("/admin/", "Back to the dashboard")), status: .forbidden)
+    }
+
+    /// What a refused change means, in words for the page.
+    static func explain(_ error: APIError) -> String {
+        switch error {
+        case .fields(let fields):
+            return fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: " "))" }.joined(separator: "; ")
+        case .nonField(let messages): return messages.joined(separator: " ")
+        case .badRequest(let message): return message
+        case .permissionDenied: return "Only a superuser may do that (staff and superuser accounts are theirs to change)."
+        case .notFound: return "There is no such record; it may have been deleted."
+        default: return "The change was refused."
+        }
+    }
+
+    /// The notice a redirect asks for by key: a fixed text, so that no link can put words on our page.
+    func noticeText(_ request: Request) -> String? {
+        guard let key = query(request, "notice") else { return nil }
+        let counted: [(String, String)] = [
+            ("deactivated-", "user(s) deactivated."), ("deleted-", "user(s) deleted."), ("messages-deleted-", "message(s) deleted."),
+        ]
+        for (prefix, text) in counted where key.hasPrefix(prefix) {
+            if let count = Int(key.dropFirst(prefix.count)), count >= 0 { return "\(count) \(text)" }
+        }
+        let fixed = [
+            "saved": "Saved.", "none-selected": "Select something first.", "password": "Password changed; that account's sessions ended.",
+            "interest-deleted": "Interest deleted.", "group-saved": "Group saved.", "group-deleted": "Group deleted.",
+        ]
+        return fixed[key]
+    }
+
+    /// An id from the path, or a 404.
+    static func required(_ text: String?) throws -> Int64 {
+        guard let id = id(text) else { throw APIError.notFound }
+        return id
     }
 
     // MARK: Sign-in

@@ -17,6 +17,7 @@ struct AppServices: Sendable {
     let presence: PresenceService
     let messageSearch: MessageSearchService
     let nearby: NearbyService
+    let admin: AdminService
 
     init(
         settings: Settings, store: any ChatStore, broker: any Broker, auth: AuthService, storage: any BlobStorage, secret: String,
@@ -55,6 +56,9 @@ struct AppServices: Sendable {
             store: store, broker: broker, registry: makePresenceRegistry(settings, broker: broker), ttl: settings.presenceTTL, logger: logger, now: now)
         messageSearch = MessageSearchService(store: store, maxTerms: settings.searchMaxTerms, maxTermLength: settings.searchMaxTermLength)
         nearby = NearbyService(store: store, cellMeters: Double(settings.locationCellMeters), lifetime: settings.locationLifetime, now: now)
+        admin = AdminService(
+            store: store, broker: broker, auth: auth, users: api.users, interests: interests, conversations: conversations,
+            sessionLifetime: settings.adminSessionLifetime, now: now)
         socketCounters = SocketCounters()
         gate = WebSocketGate(
             auth: auth, corsOrigins: settings.corsAllowedOrigins, allowedHosts: settings.allowedHosts, sockets: socketCounters,

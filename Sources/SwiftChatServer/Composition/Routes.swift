@@ -25,8 +25,12 @@ func registerHTTPRoutes(on routes: APIRoutes<AppRequestContext>, services: AppSe
     // The documentation belongs with the API it documents (nginx sends /swagger/ to web).
     SwaggerController(table: routes.table, localUIDirectory: settings.swaggerUIDirectory, maxMessageLength: settings.maxMessageLength)
         .register(on: routes)
-    WebClientController(mediaOrigins: settings.media.s3.map { [$0.origin] } ?? [], assetsDirectory: settings.webAssetsDirectory)
-        .register(on: routes.router)
+    let mediaOrigins = settings.media.s3.map { [$0.origin] } ?? []
+    WebClientController(mediaOrigins: mediaOrigins, assetsDirectory: settings.webAssetsDirectory).register(on: routes.router)
+    AdminController(
+        admin: services.admin, store: services.store, presence: services.presence, broker: services.broker, api: api,
+        cookie: AdminCookie(secure: !settings.devMode), trustedOrigins: settings.csrfTrustedOrigins, mediaOrigins: mediaOrigins
+    ).register(on: routes.router)
 }
 
 /// The notification socket at `/ws/` when this process serves it; otherwise only its
