@@ -127,6 +127,9 @@ public struct AdminService: Sendable {
         if (before.isStaff || before.isSuperuser) && !actor.isSuperuser { throw APIError.permissionDenied }
         guard id != actor.id else { throw APIError.badRequest("You cannot delete your own account.") }
         try await users.delete(id: id, by: actor)
+        // The API's delete leaves open sockets to hear of the change, as the original did; the
+        // admin site closes them, as it does for a deactivation.
+        await closeAccess(of: id)
         try await audit("user.delete", "user \(id)", before: Self.record(before), after: nil, by: actor)
     }
 

@@ -91,6 +91,5 @@ public struct UserService: Sendable {
             await broker.publish(.interestChanged(interest))
         }
         await broker.publish(.eventLogAppended(for: coMembers))
-        await broker.publish(.accountClosed(id))
     }
 }

@@ -105,8 +105,10 @@ struct AdminController {
         return next
     }
 
+    /// A query parameter as a browser's GET form sends it (`+` for a space), nil when absent or unreadable.
     func query(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters[name[...]].map(String.init)
+        guard let raw = request.uri.query, raw.utf8.count <= AdminForm.maxSize else { return nil }
+        return (try? AdminForm(encoded: raw))?[name]
     }
 
     /// An id from the query or the path: digits only, within Int64.
