@@ -186,7 +186,9 @@ public struct AdminService: Sendable {
         guard let original = try await store.message(id: id), !original.isDeleted else { throw APIError.notFound }
         _ = try await conversations.moderatorDelete(id)
         let record = JSONValue.object([
-            ("conversation", .int(original.conversationID.rawValue)), ("user", .int(original.userID.rawValue)), ("message", .string(original.message)),
+            // Not the text: a deleted message's words leave the store, the audit log included.
+            ("conversation", .int(original.conversationID.rawValue)), ("user", .int(original.userID.rawValue)),
+            ("characters", .int(Int64(original.message.count))), ("attachments", .int(Int64(original.attachments.count))),
         ])
         try await audit("message.delete", "message \(id)", before: record.serialized(.python), after: #"{"deleted": true}"#, by: actor)
     }

@@ -235,7 +235,7 @@ extension AdminController {
         for id in Set(ids).sorted() { if let message = try await store.message(id: ChatMessageID(rawValue: id)), !message.isDeleted { found.append(message) } }
         guard !found.isEmpty else { return notFoundPage(viewer) }
         let single = found.count == 1
-        let what = single ? "Delete message \(found[0].id)? Its text goes from the store; the members see a tombstone."
+        let what = single ? "Delete message \(found[0].id), “\(found[0].message.prefix(200))”? Its text goes from the store; the members see a tombstone."
             : "Delete these \(found.count) messages? Their text goes from the store; the members see tombstones."
         let files = found.reduce(0) { $0 + $1.attachments.count }
         let action = single ? "/admin/messages/\(found[0].id)/delete/" : "/admin/messages/bulk/"

@@ -84,6 +84,8 @@ struct AdminController {
     func html(_ text: String, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         PageSecurityHeaders.add(to: &headers, mediaOrigins: mediaOrigins)
+        // With no-referrer a browser's form posts say "Origin: null", which the Origin check must refuse.
+        headers[PageSecurityHeaders.referrerPolicy] = "same-origin"
         for value in cookies { headers.append(HTTPField(name: .setCookie, value: value)) }
         var buffer = ByteBuffer()
         buffer.writeString(text)
@@ -239,7 +241,7 @@ struct AdminController {
             ("Users", "\(counts.users)"), ("Online now", online), ("Interests", "\(counts.interests)"),
             ("Conversations", "\(counts.others["conversations"] ?? 0)"), ("Messages", "\(counts.messages)"),
             ("Messages today", "\(try await store.messageCount(since: Calendar(identifier: .gregorian).startOfDay(for: Date())))"),
-            ("Attachments", "\(counts.others["attachments"] ?? 0)"), ("Storage used", ByteCountFormatter.string(fromByteCount: storage, countStyle: .file)),
+            ("Attachments", "\(counts.others["attachments"] ?? 0)"), ("Storage used", AdminLayout.bytes(storage)),
             ("Event log entries", "\(counts.others["events"] ?? 0)"), ("Broker", broker.health.rawValue),
         ]
         let body = #"<div class="cards">"#

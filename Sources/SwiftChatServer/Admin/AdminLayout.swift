@@ -63,7 +63,16 @@ enum AdminLayout {
 
     static func yesNo(_ value: Bool) -> String { value ? "yes" : "no" }
 
-    static func when(_ date: Date) -> String { HTMLText.escape(ISOTimestamp.string(date)) }
+    /// To the second, in UTC, as people read it; the full timestamp in the tooltip.
+    static func when(_ date: Date) -> String {
+        let full = ISOTimestamp.string(date)
+        let shown = full.prefix(19).replacingOccurrences(of: "T", with: " ") + " UTC"
+        return #"<time datetime="\#(HTMLText.escape(full))" title="\#(HTMLText.escape(full))">\#(HTMLText.escape(shown))</time>"#
+    }
+
+    static func bytes(_ count: Int64) -> String {
+        count == 0 ? "0 bytes" : ByteCountFormatter.string(fromByteCount: count, countStyle: .file)
+    }
 
     /// A user as a list shows them: a link to their page with their phone number and name.
     static func userCell(_ user: User?, id: UserID) -> String {
