@@ -26,11 +26,13 @@ struct AdminPage: Sendable {
 /// encode them, with an Origin of our own unless told otherwise.
 final class AdminBrowser: Sendable {
     let client: any TestClientProtocol
+    /// What the browser says its forms come from: the test client's own host by default.
+    let origin: String?
     private let cookies = Mutex<[String: String]>([:])
-    static let origin = "http://localhost"
 
-    init(_ client: any TestClientProtocol) {
+    init(_ client: any TestClientProtocol, origin: String? = "http://localhost") {
         self.client = client
+        self.origin = origin
     }
 
     var cookieNames: [String] { cookies.withLock { Array($0.keys).sorted() } }
@@ -45,11 +47,11 @@ final class AdminBrowser: Sendable {
         try await send(.get, path, headers: extra, body: nil)
     }
 
-    /// Posts `fields` form-encoded; `csrf` nil sends no token at all.
-    func post(_ path: String, _ fields: [(String, String)], origin: String? = AdminBrowser.origin, headers extra: HTTPFields = [:]) async throws -> AdminPage {
+    /// Posts `fields` form-encoded, from `origin` (the browser's own unless given).
+    func post(_ path: String, _ fields: [(String, String)], origin: String?? = nil, headers extra: HTTPFields = [:]) async throws -> AdminPage {
         var headers = extra
         headers[.contentType] = "application/x-www-form-urlencoded"
-        if let origin { headers[.origin] = origin }
+        if let sent = origin ?? self.origin { headers[.origin] = sent }
         let body = fields.map { Self.encode($0.0) + "=" + Self.encode($0.1) }.joined(separator: "&")
         return try await send(.post, path, headers: headers, body: ByteBuffer(string: body))
     }
