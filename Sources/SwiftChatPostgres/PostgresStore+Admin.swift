@@ -113,6 +113,14 @@ extension PostgresStore {
         }
     }
 
+    public func conversationID(ofInterest interest: InterestID) async throws -> ConversationID? {
+        try await pooled { connection, logger in
+            try await connection.first("SELECT id FROM conversations WHERE interest_id = \(interest)", logger: logger) {
+                ConversationID(rawValue: try $0.next(Int64.self))
+            }
+        }
+    }
+
     public func conversationIDs(before: ConversationID?, groupsOnly: Bool, limit: Int) async throws -> [ConversationID] {
         try await pooled { connection, logger in
             try await connection.all("""

@@ -99,6 +99,12 @@ extension SQLiteStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM chat_messages WHERE interest_id = ?", arguments: [interest]) ?? 0 }
     }
 
+    public func conversationID(ofInterest interest: InterestID) async throws -> ConversationID? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM conversations WHERE interest_id = ?", arguments: [interest]).map { ConversationID(rawValue: $0) }
+        }
+    }
+
     public func conversationIDs(before: ConversationID?, groupsOnly: Bool, limit: Int) async throws -> [ConversationID] {
         try await read { db in
             try Int64.fetchAll(db, sql: """

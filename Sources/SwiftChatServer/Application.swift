@@ -42,7 +42,7 @@ public func buildApplication(
         services: [
             store,
             broker,
-            HousekeepingService(store: store, auth: auth, throttles: services.api.throttles, logger: logger, now: now),
+            HousekeepingService(store: store, auth: auth, throttles: services.api.throttles, admin: services.admin, logger: logger, now: now),
             EventPruningService(events: services.eventLog, interval: settings.eventPruneInterval, logger: logger),
             // The media sweep also runs once at start, for what a stopped server left.
             RepeatingService(interval: settings.media.sweepInterval) { [sweeper = services.mediaSweeper] in

@@ -326,6 +326,8 @@ import Testing
 
             let found = try await browser.get("/admin/messages/?q=card")
             #expect(found.html.contains("my card number") && !found.html.contains("see you at 7"))
+            let detail = try await browser.get("/admin/messages/\(removed)/")
+            #expect(detail.html.contains("my card number is 4111 1111") && detail.html.contains(Demo.alice))
             let confirm = try await browser.get("/admin/messages/\(removed)/delete/")
             #expect(confirm.status == .ok)
             #expect(confirm.html.contains("my card number is 4111 1111"), "the confirmation shows what goes")
@@ -364,13 +366,18 @@ import Testing
             #expect(try await browser.submit("/admin/conversations/\(group)/", from: page, [("title", "")]).status == .badRequest)
             #expect(try await browser.submit("/admin/conversations/\(group)/", from: page, [("remove_member", "\(cast.maria.id)")]).status == .seeOther)
             #expect(try await runtime.store.memberIDs(of: ConversationID(rawValue: group)).contains(UserID(rawValue: cast.maria.id)) == false)
+            #expect(try await browser.submit("/admin/conversations/\(group)/", from: page, [("add_member", "+10000000000")]).status == .badRequest)
+            #expect(try await browser.submit("/admin/conversations/\(group)/", from: page, [("add_member", Demo.chen)]).status == .seeOther)
+            let chen = try #require(try await runtime.store.user(phoneNumber: Demo.chen))
+            #expect(try await runtime.store.memberIDs(of: ConversationID(rawValue: group)).contains(chen.id))
+            #expect(try await browser.submit("/admin/conversations/\(group)/", from: page, [("add_member", Demo.chen)]).html.contains("Already a member."))
 
             let confirm = try await browser.get("/admin/conversations/\(group)/delete/")
-            #expect(confirm.html.contains("1 message(s)") && confirm.html.contains("2 member(s)"))
+            #expect(confirm.html.contains("1 message(s)") && confirm.html.contains("3 member(s)"))
             #expect(try await browser.submit("/admin/conversations/\(group)/delete/", from: confirm, [("confirm", "yes")]).status == .seeOther)
             #expect(try await runtime.store.conversation(id: ConversationID(rawValue: group)) == nil)
             let actions = try await runtime.store.auditEntries(before: nil, limit: 10).map(\.action)
-            #expect(actions == ["group.delete", "group.remove_member", "group.rename"])
+            #expect(actions == ["group.delete", "group.add_member", "group.remove_member", "group.rename"])
         }
     }
 
@@ -388,6 +395,9 @@ import Testing
             #expect(rahuls.html.contains(Demo.rahul) && !rahuls.html.contains(Demo.maria))
             let pending = try await browser.get("/admin/interests/?accepted=no")
             #expect(pending.html.contains(Demo.maria) && !pending.html.contains(Demo.rahul))
+            let detail = try await browser.get("/admin/interests/\(first)/")
+            #expect(detail.html.contains(Demo.alice) && detail.html.contains(Demo.rahul))
+            #expect(detail.html.contains(#"href="/admin/conversations/"#), "a link to its direct conversation")
             let confirm = try await browser.get("/admin/interests/\(first)/delete/")
             #expect(confirm.html.contains("1 message(s)"))
             #expect(try await browser.submit("/admin/interests/\(first)/delete/", from: confirm, [("confirm", "yes")]).status == .seeOther)

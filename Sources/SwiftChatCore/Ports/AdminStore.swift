@@ -29,6 +29,8 @@ public protocol AdminStore: Sendable {
     func attachmentBytesStored() async throws -> Int64
     /// Interests newest first, older than `before`, involving `user` and accepted or not when given.
     func interests(before: InterestID?, involving user: UserID?, accepted: Bool?, limit: Int) async throws -> [Interest]
+    /// The direct conversation of an interest.
+    func conversationID(ofInterest interest: InterestID) async throws -> ConversationID?
     /// Conversation ids, newest first, older than `before` when given; groups only if asked.
     func conversationIDs(before: ConversationID?, groupsOnly: Bool, limit: Int) async throws -> [ConversationID]
     /// Messages newest first (tombstones included), older than `before`, in one conversation

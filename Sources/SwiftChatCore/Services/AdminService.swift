@@ -68,6 +68,12 @@ public struct AdminService: Sendable {
         try await store.deleteAdminSession(tokenHash: Self.hash(token))
     }
 
+    /// Forgets expired sessions and sign-in failures that aged out.
+    public func purge() async throws {
+        failures.purge(now: now())
+        _ = try await store.purgeAdminSessions(before: now())
+    }
+
     /// 32 bytes from the system's CSPRNG, as hex.
     public static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -176,6 +182,11 @@ public struct AdminService: Sendable {
     public func removeMember(_ user: UserID, from id: ConversationID, by actor: User) async throws {
         try await conversations.moderatorRemoveMember(user, from: id)
         try await audit("group.remove_member", "conversation \(id)", before: #"{"member": \#(user)}"#, after: nil, by: actor)
+    }
+
+    public func addMember(_ user: UserID, to id: ConversationID, by actor: User) async throws {
+        try await conversations.moderatorAddMember(user, to: id)
+        try await audit("group.add_member", "conversation \(id)", before: nil, after: #"{"member": \#(user)}"#, by: actor)
     }
 
     static func titleRecord(_ title: String?) -> String {

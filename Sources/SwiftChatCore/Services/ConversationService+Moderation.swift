@@ -37,4 +37,21 @@ extension ConversationService {
         case .removed, .groupDeleted: await wake(conversation.memberIDs)
         }
     }
+
+    /// Adds a member to a group, within the group's size limit; the members are told.
+    public func moderatorAddMember(_ user: UserID, to id: ConversationID) async throws {
+        guard let conversation = try await store.conversation(id: id), conversation.kind == .group else { throw APIError.notFound }
+        do {
+            guard try await store.addMember(user, to: id, role: .member, maxMembers: limits.maxGroupMembers, at: now()) != nil else {
+                throw APIError.notFound
+            }
+        } catch StoreError.conflict {
+            throw APIError.badRequest("Already a member.")
+        } catch StoreError.limitReached {
+            throw APIError.badRequest("A group has at most \(limits.maxGroupMembers) members.")
+        } catch StoreError.missingReference {
+            throw APIError.notFound
+        }
+        await wakeMembers(of: id)
+    }
 }

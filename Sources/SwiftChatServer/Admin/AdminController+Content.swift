@@ -6,6 +6,9 @@ import SwiftChatCore
 extension AdminController {
     func registerContentPages(on router: Router<AppRequestContext>) {
         router.get("/admin/interests/") { request, _ in try await page(request) { try await interestList(request, $0) } }
+        router.get("/admin/interests/:id/") { request, context in
+            try await page(request) { try await interestPage(Self.id(context.parameters.get("id")), $0) }
+        }
         router.get("/admin/interests/:id/delete/") { request, context in
             try await page(request) { try await confirmInterestDelete(Self.id(context.parameters.get("id")), $0) }
         }
@@ -26,6 +29,9 @@ extension AdminController {
                 return try await perform(viewer, done: "/admin/conversations/\(id)/?notice=group-saved") {
                     if let member = Self.id(form["remove_member"]) {
                         try await admin.removeMember(UserID(rawValue: member), from: id, by: viewer.user)
+                    } else if let phone = form["add_member"] {
+                        guard let user = try await user(matchingPhone: phone, viewer) else { throw APIError.badRequest("No user has the phone number \(phone).") }
+                        try await admin.addMember(user.id, to: id, by: viewer.user)
                     } else {
                         try await admin.renameGroup(id, title: form["title"] ?? "", by: viewer.user)
                     }
@@ -43,6 +49,9 @@ extension AdminController {
             }
         }
         router.get("/admin/messages/") { request, _ in try await page(request) { try await messageList(request, $0) } }
+        router.get("/admin/messages/:id/") { request, context in
+            try await page(request) { try await messagePage(Self.id(context.parameters.get("id")), $0) }
+        }
         router.post("/admin/messages/bulk/") { request, _ in try await change(request) { try await bulkMessages($0, $1) } }
         router.get("/admin/messages/:id/delete/") { request, context in
             try await page(request) { try await confirmMessageDelete([Self.id(context.parameters.get("id"))].compactMap { $0 }, $0) }
@@ -68,7 +77,7 @@ extension AdminController {
         let shown = Array(found.prefix(Self.pageSize))
         let people = try await users(Set(shown.flatMap { [$0.sentBy, $0.sentTo] }))
         let rows = shown.map { interest in
-            ["\(interest.id)", AdminLayout.userCell(people[interest.sentBy], id: interest.sentBy), AdminLayout.userCell(people[interest.sentTo], id: interest.sentTo),
+            [AdminLayout.link("/admin/interests/\(interest.id)/", "\(interest.id)"), AdminLayout.userCell(people[interest.sentBy], id: interest.sentBy), AdminLayout.userCell(people[interest.sentTo], id: interest.sentTo),
              AdminLayout.yesNo(interest.isAccepted), AdminLayout.when(interest.createdAt), AdminLayout.link("/admin/interests/\(interest.id)/delete/", "Delete…")]
         }
         let keep = [("q", search), ("accepted", query(request, "accepted") ?? "")].filter { !$0.1.isEmpty }
@@ -84,6 +93,20 @@ extension AdminController {
         <div><label for="q">Either party's phone number</label><input type="search" id="q" name="q" value="\(HTMLText.escape(search))"></div>
         \(Self.flagSelect("accepted", "Accepted", query(request, "accepted")))<button type="submit" class="secondary">Filter</button></form>
         """
+    }
+
+    private func interestPage(_ id: Int64?, _ viewer: AdminViewer) async throws -> Response {
+        guard let id, let interest = try await store.interest(id: InterestID(rawValue: id)) else { return notFoundPage(viewer) }
+        let people = try await users([interest.sentBy, interest.sentTo])
+        let conversation = try await store.conversationID(ofInterest: interest.id)
+        let details = AdminLayout.table(["Field", "Value"], [
+            ["Id", "\(interest.id)"], ["Sent by", AdminLayout.userCell(people[interest.sentBy], id: interest.sentBy)],
+            ["Sent to", AdminLayout.userCell(people[interest.sentTo], id: interest.sentTo)], ["Accepted", AdminLayout.yesNo(interest.isAccepted)],
+            ["Sent", AdminLayout.when(interest.createdAt)], ["Messages", "\(try await store.messageCount(ofInterest: interest.id))"],
+            ["Conversation", conversation.map { AdminLayout.link("/admin/conversations/\($0)/", "\($0)") } ?? ""],
+        ])
+        let actions = #"<p class="actions">"# + AdminLayout.link("/admin/interests/\(id)/delete/", "Delete…") + "</p>"
+        return html(AdminLayout.page("Interest \(id)", viewer: viewer, body: details + actions))
     }
 
     private func confirmInterestDelete(_ id: Int64?, _ viewer: AdminViewer) async throws -> Response {
@@ -150,7 +173,11 @@ extension AdminController {
                 <form class="panel" method="post" action="/admin/conversations/\(id)/">\(AdminLayout.csrfField(viewer))
                 <label for="title">Title</label><input type="text" id="title" name="title" maxlength="100" value="\(HTMLText.escape(conversation.title ?? ""))" required>
                 <div class="actions"><button type="submit">Save</button>\(AdminLayout.link("/admin/conversations/\(id)/delete/", "Delete group…"))</div></form>
-                """ + body
+                """ + body + """
+                <form class="filters" method="post" action="/admin/conversations/\(id)/">\(AdminLayout.csrfField(viewer))
+                <div><label for="add_member">Add a member by phone number</label><input type="text" id="add_member" name="add_member" required></div>
+                <button type="submit" class="secondary">Add</button></form>
+                """
         } else if let interest = conversation.interestID {
             body += #"<p class="muted">A direct conversation goes with its interest: "# + AdminLayout.link("/admin/interests/\(interest)/delete/", "delete the interest…") + "</p>"
         }
@@ -216,12 +243,28 @@ extension AdminController {
             let text = message.isDeleted ? #"<span class="muted">(deleted)</span>"# : HTMLText.escape(message.message)
             let files = message.attachments.isEmpty ? "" : #"<div class="muted">"# + HTMLText.escape(message.attachments.map(\.name).joined(separator: ", ")) + "</div>"
             return (selectable ? [#"<input type="checkbox" name="id" value="\#(message.id)" aria-label="Select message \#(message.id)">"#] : [])
-                + ["\(message.id)", AdminLayout.when(message.createdAt), AdminLayout.userCell(people[message.userID], id: message.userID),
+                + [AdminLayout.link("/admin/messages/\(message.id)/", "\(message.id)"), AdminLayout.when(message.createdAt), AdminLayout.userCell(people[message.userID], id: message.userID),
                    AdminLayout.link("/admin/conversations/\(message.conversationID)/", "\(message.conversationID)"), text + files,
                    message.isDeleted ? "" : AdminLayout.link("/admin/messages/\(message.id)/delete/", "Delete…")]
         }
         let headers = (selectable ? [""] : []) + ["Id", "Sent", "Sender", "Conversation", "Text", ""]
         return AdminLayout.table(headers, rows, empty: "No message matches.")
+    }
+
+    private func messagePage(_ id: Int64?, _ viewer: AdminViewer) async throws -> Response {
+        guard let id, let message = try await store.message(id: ChatMessageID(rawValue: id)) else { return notFoundPage(viewer) }
+        let sender = try await store.user(id: message.userID)
+        let files = message.attachments.map { file in
+            HTMLText.escape("\(file.name) (\(file.mimeType), \(AdminLayout.bytes(file.size)))")
+        }.joined(separator: "<br>")
+        let details = AdminLayout.table(["Field", "Value"], [
+            ["Id", "\(message.id)"], ["Conversation", AdminLayout.link("/admin/conversations/\(message.conversationID)/", "\(message.conversationID)")],
+            ["Sender", AdminLayout.userCell(sender, id: message.userID)], ["Sent", AdminLayout.when(message.createdAt)],
+            ["Edited", message.editedAt.map(AdminLayout.when) ?? ""], ["Deleted", message.deletedAt.map(AdminLayout.when) ?? ""],
+            ["Text", #"<div class="text">\#(HTMLText.escape(message.message))</div>"#], ["Attachments", files],
+        ])
+        let actions = message.isDeleted ? "" : #"<p class="actions">"# + AdminLayout.link("/admin/messages/\(id)/delete/", "Delete…") + "</p>"
+        return html(AdminLayout.page("Message \(id)", viewer: viewer, body: details + actions))
     }
 
     private func bulkMessages(_ viewer: AdminViewer, _ form: AdminForm) async throws -> Response {

@@ -4,11 +4,12 @@ import ServiceLifecycle
 import SwiftChatCore
 
 /// Now and then deletes expired OTP codes (phones that never come back leave no rows), expired
-/// shared locations and aged-out rate limit entries.
+/// shared locations, expired admin sessions and aged-out rate limit entries.
 struct HousekeepingService: Service {
     let store: any ChatStore
     let auth: AuthService
     let throttles: WriteThrottles
+    let admin: AdminService
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -25,6 +26,11 @@ struct HousekeepingService: Service {
                 _ = try await store.purgeExpiredOTPs(before: now())
             } catch {
                 logger.warning("purging expired OTP codes failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await admin.purge()
+            } catch {
+                logger.warning("purging expired admin sessions failed", metadata: ["error": "\(error)"])
             }
             do {
                 // In bounded batches, so one pass never holds the writer for long.
