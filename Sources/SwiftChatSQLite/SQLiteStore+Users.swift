@@ -49,31 +49,18 @@ extension SQLiteStore {
 
     public func updateProfile(of id: UserID, _ changes: ProfileChanges) async throws -> User? {
         try await write { db in
-            var assignments: [String] = []
-            var arguments: StatementArguments = []
-            if let email = changes.email {
-                assignments.append("email = ?")
-                _ = arguments.append(contentsOf: [email])
-            }
-            if let first = changes.firstName {
-                assignments.append("first_name = ?")
-                _ = arguments.append(contentsOf: [first])
-            }
-            if let last = changes.lastName {
-                assignments.append("last_name = ?")
-                _ = arguments.append(contentsOf: [last])
-            }
-            if let active = changes.isActive {
-                assignments.append("is_active = ?")
-                _ = arguments.append(contentsOf: [active])
-            }
-            if let staff = changes.isStaff {
-                assignments.append("is_staff = ?")
-                _ = arguments.append(contentsOf: [staff])
-            }
-            if !assignments.isEmpty {
+            // Only the fields given change; an email given as nil clears it.
+            var columns: [(String, (any DatabaseValueConvertible)?)] = []
+            if let email = changes.email { columns.append(("email", email)) }
+            if let first = changes.firstName { columns.append(("first_name", first)) }
+            if let last = changes.lastName { columns.append(("last_name", last)) }
+            if let active = changes.isActive { columns.append(("is_active", active)) }
+            if let staff = changes.isStaff { columns.append(("is_staff", staff)) }
+            if !columns.isEmpty {
+                var arguments = StatementArguments(columns.map(\.1))
                 _ = arguments.append(contentsOf: [id])
-                try db.run(sql: "UPDATE users SET \(assignments.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+                let assignments = columns.map { "\($0.0) = ?" }.joined(separator: ", ")
+                try db.run(sql: "UPDATE users SET \(assignments) WHERE id = ?", arguments: arguments)
             }
             return try db.fetchRow(sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map { Self.user(from: $0) }
         }
