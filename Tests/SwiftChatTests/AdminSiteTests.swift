@@ -406,6 +406,36 @@ import Testing
         }
     }
 
+    @Test func hostileFormsAndQueriesGetClearErrorsAndChangeNothing() async throws {
+        try await withApp { client, runtime in
+            let browser = AdminBrowser(client)
+            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let alice = try #require(try await runtime.store.user(phoneNumber: Demo.alice))
+            let page = try await browser.get("/admin/users/\(alice.id)/")
+            let token = try #require(page.csrfToken)
+            let asJSON = try await browser.post("/admin/users/\(alice.id)/", [], headers: [.contentType: "application/json"])
+            #expect(asJSON.status == .unsupportedMediaType)
+            let huge = try await browser.post("/admin/users/\(alice.id)/", [("csrf_token", token), ("first_name", String(repeating: "x", count: 70_000))])
+            #expect(huge.status == .contentTooLarge)
+            let many = try await browser.post("/admin/users/bulk/", [("csrf_token", token), ("action", "deactivate")] + (1...1_001).map { ("id", "\($0)") })
+            #expect(many.status == .badRequest)
+            let nul = try await browser.post("/admin/users/\(alice.id)/", [("csrf_token", token), ("first_name", "a\u{0}b"), ("is_active", "on")])
+            #expect(nul.status == .badRequest)
+            let longName = try await browser.submit("/admin/users/\(alice.id)/", from: page, [("first_name", String(repeating: "y", count: 151)), ("is_active", "on")])
+            #expect(longName.status == .badRequest)
+            let unknownAction = try await browser.submit("/admin/users/bulk/", from: page, [("action", "promote"), ("id", "\(alice.id)")])
+            #expect(unknownAction.status == .badRequest)
+            #expect(try await runtime.store.user(id: alice.id) == alice)
+            for query in ["q=" + Array(repeating: "w", count: 50).joined(separator: "+"), "q=%22unclosed", "before=-1", "after=x"] {
+                let answer = try await browser.get("/admin/users/?" + query)
+                #expect(answer.status == .ok || answer.status == .badRequest, "\(query): \(answer.status)")
+                let messages = try await browser.get("/admin/messages/?" + query)
+                #expect(messages.status == .ok || messages.status == .badRequest, "\(query): \(messages.status)")
+                #expect(messages.status != .badRequest || messages.headers[.contentType]?.hasPrefix("application/json") == true)
+            }
+        }
+    }
+
     @Test func listsArePagedAndBadIDsAnswerNotFound() async throws {
         try await withApp { client, _ in
             let cast = try await client.cast()

@@ -50,7 +50,7 @@ final class AdminBrowser: Sendable {
     /// Posts `fields` form-encoded, from `origin` (the browser's own unless given).
     func post(_ path: String, _ fields: [(String, String)], origin: String?? = nil, headers extra: HTTPFields = [:]) async throws -> AdminPage {
         var headers = extra
-        headers[.contentType] = "application/x-www-form-urlencoded"
+        if headers[.contentType] == nil { headers[.contentType] = "application/x-www-form-urlencoded" }
         if let sent = origin ?? self.origin { headers[.origin] = sent }
         let body = fields.map { Self.encode($0.0) + "=" + Self.encode($0.1) }.joined(separator: "&")
         return try await send(.post, path, headers: headers, body: ByteBuffer(string: body))
