@@ -76,6 +76,42 @@ def pdf_bytes(text):
     return bytes(out)
 
 
+def wav_bytes(seconds, frequency=440, rate=8000):
+    """A mono 8-bit WAV of a sine tone, made here, so the audio player has something to play."""
+    import math
+    samples = bytes(int(128 + 100 * math.sin(2 * math.pi * frequency * n / rate)) for n in range(int(seconds * rate)))
+    header = b"RIFF" + struct.pack("<I", 36 + len(samples)) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate, 1, 8)
+    return header + b"data" + struct.pack("<I", len(samples)) + samples
+
+
+# Records one second of an animated canvas as WebM in the page itself: Chromium's own encoder
+# makes a video its player surely plays, with nothing installed.
+RECORD_WEBM = """
+const done = arguments[arguments.length - 1];
+const canvas = Object.assign(document.createElement('canvas'), { width: 160, height: 120 });
+const context = canvas.getContext('2d');
+const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: 'video/webm;codecs=vp8' });
+const chunks = [];
+recorder.ondataavailable = (event) => chunks.push(event.data);
+recorder.onstop = async () => {
+  const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  done(btoa(text));
+};
+let frame = 0;
+const timer = setInterval(() => {
+  context.fillStyle = `hsl(${frame * 12}, 70%, 50%)`;
+  context.fillRect(0, 0, 160, 120);
+  context.fillStyle = '#fff';
+  context.fillRect(frame * 5 % 160, 50, 20, 20);
+  frame += 1;
+}, 40);
+recorder.start();
+setTimeout(() => { recorder.stop(); clearInterval(timer); }, 1200);
+"""
+
+
 class Proxy:
     """A TCP relay to the server that can be cut (listener and connections closed) and restored."""
 
@@ -252,6 +288,11 @@ class Session:
             if button.find_element(By.CSS_SELECTOR, ".title").text == title:
                 return button
         return None
+
+    def badges(self, title):
+        """The unread badges of a conversation's button; none while the list (re)loads."""
+        button = self.conversation_button(title)
+        return button.find_elements(By.CSS_SELECTOR, ".badge") if button else None
 
     def open_conversation(self, title):
         self.click(f"the conversation {title!r}", lambda: self.conversation_button(title))
@@ -463,7 +504,7 @@ def run(base, artifacts):
         rahul.click("Retry", lambda: rahul.find("#message-list li.failed button"))
         rahul.wait("the retried post sent", lambda: rahul.message_texts()[-1:] == ["written while offline"] and not rahul.all("#message-list li.pending"))
         alice.wait("the retried post, once", lambda: alice.message_texts().count("written while offline") == 1)
-        check(rahul.wait("the group's unread badge", lambda: rahul.conversation_button("Weekend plans").find_elements(By.CSS_SELECTOR, ".badge")),
+        check(rahul.wait("the group's unread badge", lambda: rahul.badges("Weekend plans")),
               "no unread badge for the group")
         rahul.shot("11-caught-up")
         alice.shot("11-caught-up")
@@ -474,7 +515,7 @@ def run(base, artifacts):
         rahul.driver.refresh()
         rahul.wait("the socket back after the reload", lambda: rahul.find("#connection").get_attribute("data-state") == "live")
         # Unread counts are the server's: the group's message still waits after the reload.
-        badge = rahul.wait("the group's unread badge after the reload", lambda: rahul.conversation_button("Weekend plans").find_elements(By.CSS_SELECTOR, ".badge"))
+        badge = rahul.wait("the group's unread badge after the reload", lambda: rahul.badges("Weekend plans"))
         check(badge[0].text == "1", f"the group's unread count after the reload is {badge[0].text}, not 1")
         alice.wait("the post kept across the reload, once", lambda: alice.message_texts().count("kept across a reload") == 1)
         rahul.open_conversation("Alice Smith")
@@ -690,6 +731,8 @@ def attachment_tour(alice, rahul, proxy):
         check(abs(size["width"] - 300) <= 1 and abs(size["height"] - 200) <= 1, f"{session.name}: the preview is {size}, not 300×200")
         card = session.find(f"{last} a.attachment.file")
         check(card.get_attribute("download") == "itinerary.pdf" and "application/pdf" in card.text, f"{session.name}: the card reads {card.text!r}")
+        expected_size = f"{len(files['pdf'][1])} B" if len(files["pdf"][1]) < 1024 else "KB"
+        check(expected_size in card.find_element(By.CSS_SELECTOR, ".file-meta").text, f"{session.name}: the card shows no size: {card.text!r}")
     # A link that no longer works (as after its hour) is asked for again, and the preview loads.
     rahul.driver.execute_script(
         "const image = document.querySelector(arguments[0]); image.src = image.src.replace(/signature=[0-9a-f]+/, 'signature=00');",
@@ -719,6 +762,8 @@ def attachment_tour(alice, rahul, proxy):
     for _ in range(2):
         alice.click("a remove button", lambda: alice.uploads("done")[0].find_element(By.CSS_SELECTOR, "button.upload-remove"))
     alice.wait("the composer emptied again", lambda: not alice.visible("#composer-uploads"))
+
+    media_tour(alice, rahul, folder)
 
     # On a slow uplink the progress bar moves and send waits; removing the file stops its upload.
     alice.driver.set_network_conditions(offline=False, latency=5, download_throughput=10 * 1024 * 1024, upload_throughput=256 * 1024)
@@ -756,6 +801,37 @@ def attachment_tour(alice, rahul, proxy):
         check(not session.all("#message-list .attachment.file img, #composer-uploads .upload-name img, #conversation-list img"),
               f"{session.name}: markup in a file name became elements")
     alice.shot("2e-attachment-hostile-name")
+
+
+def media_tour(alice, rahul, folder):
+    """Alice sends a video (recorded in her page) and a sound; both play in both browsers."""
+    alice.driver.set_script_timeout(WAIT_SECONDS)
+    clip = os.path.join(folder, "clip.webm")
+    with open(clip, "wb") as file:
+        file.write(base64.b64decode(alice.driver.execute_async_script(RECORD_WEBM)))
+    tune = os.path.join(folder, "tune.wav")
+    with open(tune, "wb") as file:
+        file.write(wav_bytes(1.5))
+    alice.attach(clip, tune)
+    alice.wait("the clip and the tune uploaded", lambda: len(alice.uploads("done")) == 2)
+    alice.send("A clip and a tune")
+    last = "#message-list li.message:last-child"
+    for session in (alice, rahul):
+        session.wait(f"{session.name}: the message with its players", lambda: session.all(f"{last} figure.attachment.video video")
+                     and session.all(f"{last} figure.attachment.audio audio"))
+        # readyState 1 or more: the player fetched the file through its signed link and read its metadata.
+        for kind in ("video", "audio"):
+            session.wait(f"{session.name}: the {kind} player's metadata", lambda: session.driver.execute_script(
+                "const player = document.querySelector(arguments[0]);"
+                "return player.readyState >= 1 && player.duration > 0.5;", f"{last} figure.attachment.{kind} {kind}"))
+        check(session.find(f"{last} figure.attachment.video video").get_attribute("controls") is not None, "the video has no controls")
+        caption = session.find(f"{last} figure.attachment.audio figcaption").text
+        check("tune.wav" in caption and "KB" in caption, f"{session.name}: the audio caption reads {caption!r}")
+    # Seeking asks for a byte range; the player follows.
+    rahul.wait("the video seeked", lambda: rahul.driver.execute_script(
+        "const video = document.querySelector(arguments[0]); if (video.currentTime < 0.4) video.currentTime = 0.5;"
+        "return video.currentTime >= 0.4 && !video.seeking;", f"{last} figure.attachment.video video"))
+    rahul.shot("2f-attachment-players")
 
 
 def run_resync(base, artifacts):

@@ -5,7 +5,8 @@ import Testing
 
 /// The web client in real browsers: `Tests/Browser/web_client_check.py` drives two Chromium
 /// sessions through Selenium (sign-in, interests, live chat both ways, a group with a third
-/// user, scroll-back, a network drop and the catch-up after it, a failed post and its retry, a
+/// user, scroll-back, a network drop and the catch-up after it, a failed post and its retry,
+/// attachments (previews, a recorded video and a sound in their players, file cards), a
 /// phone-sized screen, sign-out, and no Content-Security-Policy violation) against a live app.
 /// Runs in a pass of its own, with `SWIFTCHAT_BROWSER_PASS=1` (two Chromium browsers beside the
 /// rest of the suite starve its timing-sensitive tests): `.ci/run` runs
