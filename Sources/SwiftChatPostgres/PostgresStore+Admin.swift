@@ -97,6 +97,23 @@ extension PostgresStore {
         }
     }
 
+    public func interestCount(involving user: UserID) async throws -> Int {
+        try await pooled { connection, logger in
+            Int(try await connection.first("SELECT count(*) FROM interests WHERE sent_by_id = \(user) OR sent_to_id = \(user)", logger: logger) {
+                try $0.next(Int64.self)
+            } ?? 0)
+        }
+    }
+
+    public func groupCount(of user: UserID) async throws -> Int {
+        try await pooled { connection, logger in
+            Int(try await connection.first("""
+                SELECT count(*) FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+                WHERE cm.user_id = \(user) AND c.kind = 'group'
+                """, logger: logger) { try $0.next(Int64.self) } ?? 0)
+        }
+    }
+
     public func messageCount(in conversation: ConversationID) async throws -> Int {
         try await pooled { connection, logger in
             Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE conversation_id = \(conversation)", logger: logger) {

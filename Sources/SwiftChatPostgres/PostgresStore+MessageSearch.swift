@@ -8,11 +8,12 @@ extension PostgresStore {
         + "MaxWords=24, MinWords=10, ShortWord=0, MaxFragments=1, FragmentDelimiter=…"
 
     public func searchMessages(
-        _ query: MessageSearchQuery, for user: UserID?, in conversation: ConversationID?, offset: Int, limit: Int
+        _ query: MessageSearchQuery, for user: UserID?, in conversation: ConversationID?, from sender: UserID?, offset: Int, limit: Int
     ) async throws -> [MessageSearchHit] {
         let columns = Self.messageColumns.split(separator: ", ").map { "page.\($0)" }.joined(separator: ", ")
         let inner = Self.messageColumns.split(separator: ", ").map { "m.\($0)" }.joined(separator: ", ")
         let only = conversation?.rawValue
+        let by = sender?.rawValue
         // An integer written into the text: nothing a client sends reaches it unparsed.
         let membership = user.map { "JOIN conversation_members cm ON cm.conversation_id = m.conversation_id AND cm.user_id = \($0.rawValue)" } ?? ""
         return try await pooled { connection, logger in
@@ -26,6 +27,7 @@ extension PostgresStore {
                     CROSS JOIN q
                     WHERE m.search_vector @@ q.query AND m.deleted_at IS NULL
                       AND (\(only)::BIGINT IS NULL OR m.conversation_id = \(only))
+                      AND (\(by)::BIGINT IS NULL OR m.user_id = \(by))
                     ORDER BY rank DESC, m.id DESC
                     LIMIT \(limit) OFFSET \(offset)
                 ) page CROSS JOIN q

@@ -89,6 +89,21 @@ extension SQLiteStore {
         }
     }
 
+    public func interestCount(involving user: UserID) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM interests WHERE sent_by_id = ? OR sent_to_id = ?", arguments: [user, user]) ?? 0
+        }
+    }
+
+    public func groupCount(of user: UserID) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+                WHERE cm.user_id = ? AND c.kind = 'group'
+                """, arguments: [user]) ?? 0
+        }
+    }
+
     public func messageCount(in conversation: ConversationID) async throws -> Int {
         try await read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM chat_messages WHERE conversation_id = ?", arguments: [conversation]) ?? 0

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 @testable import SwiftChatCore
 @testable import SwiftChatServer
@@ -8,6 +9,8 @@ import Testing
 /// The admin site at `/admin/`: who gets in, what protects its forms, and what its changes do
 /// to the rest of the server. Run on SQLite here and on PostgreSQL + Redis in the production pass.
 @Suite struct AdminSiteTests {
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
     // MARK: Signing in
 
     @Test func theSeededAdminSignsInWithASessionCookieAndSeesTheDashboard() async throws {
@@ -50,20 +53,23 @@ import Testing
     }
 
     @Test func nonStaffUsersWrongPasswordsAndAPITokensGetNothing() async throws {
-        try await withApp { client, _ in
+        try await withApp { client, runtime in
             let admin = AdminBrowser(client)
             #expect(try await admin.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
-            // Give John, who is not staff, a password: still no way in.
+            // The admin site gives no password to someone who is not staff...
             let john = try await client.session(Demo.john)
             let staffPage = try await admin.get("/admin/staff/")
-            #expect(try await admin.submit("/admin/staff/\(john.id)/password/", from: staffPage, [("password", "johns-password-1")]).status == .seeOther)
+            let refused = try await admin.submit("/admin/staff/\(john.id)/password/", from: staffPage, [("password", "johns-password-1")])
+            #expect(refused.status == .badRequest && refused.html.contains("make them staff first"))
+            // ...but with one of his own he is still not let in.
+            try await runtime.store.setPasswordHash(of: UserID(rawValue: john.id), await runtime.auth.passwordHash("johns-password-1"))
             let jwt = try await client.call(.post, "/api/auth/jwt/create/", json: #"{"phone_number": "\#(Demo.john)", "password": "johns-password-1"}"#)
             #expect(jwt.status == .ok, "the password works for the API: \(jwt.text)")
 
             let outsider = AdminBrowser(client)
-            let refused = try await outsider.signIn(Demo.john, "johns-password-1")
-            #expect(refused.status == .unauthorized)
-            #expect(refused.html.contains("active staff account"))
+            let notStaff = try await outsider.signIn(Demo.john, "johns-password-1")
+            #expect(notStaff.status == .unauthorized)
+            #expect(notStaff.html.contains("active staff account"))
             #expect(outsider.cookie(AdminCookie.session) == nil)
             #expect(try await outsider.signIn(Demo.admin, "not-the-password").status == .unauthorized)
 
@@ -77,6 +83,11 @@ import Testing
             // A made-up session cookie neither.
             outsider.setCookie(AdminCookie.session, String(repeating: "a", count: 64))
             #expect(try await outsider.get("/admin/users/").status == .seeOther)
+            // A cookie of the name that cannot be ours, sent first (planted by a neighbour on
+            // this host), does not hide the real one after it.
+            let real = try #require(admin.cookie(AdminCookie.session))
+            let page = try await client.execute(uri: "/admin/", method: .get, headers: [.cookie: "\(AdminCookie.session)=zzz; \(AdminCookie.session)=\(real)"]) { $0.status }
+            #expect(page == .ok)
         }
     }
 
@@ -103,6 +114,10 @@ import Testing
             #expect(try await browser.get("/admin/").status == .ok)
             clock.advance(by: 3_601)
             #expect(try await browser.get("/admin/").status == .seeOther, "an hour later the session is over")
+            // Signing out of an expired session still clears its cookie.
+            let expiredOut = try await browser.post("/admin/logout/", [("csrf_token", "")])
+            #expect(expiredOut.status == .seeOther)
+            #expect(browser.cookie(AdminCookie.session) == nil)
 
             #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
             let token = try #require(browser.cookie(AdminCookie.session))
@@ -178,7 +193,14 @@ import Testing
             #expect(found.html.contains(Demo.alice))
             #expect(!found.html.contains(Demo.rahul))
             let staffOnly = try await browser.get("/admin/users/?staff=yes")
-            #expect(staffOnly.html.contains(Demo.admin) && !staffOnly.html.contains(Demo.alice))
+            let me = try #require(try await runtime.store.user(phoneNumber: Demo.admin))
+            #expect(staffOnly.html.contains(#"name="id" value="\#(me.id)""#), "the viewer is listed too")
+            #expect(!staffOnly.html.contains(Demo.alice))
+            // Staff find people by phone whatever they chose about being found by other users.
+            let aliceSession = try await client.session(Demo.alice)
+            let optOut = try await client.call(.put, "/api/v2/me/privacy/", json: #"{"searchable_by_phone": false}"#, token: aliceSession.access)
+            #expect(optOut.status == .ok, "\(optOut.text)")
+            #expect(try await browser.get("/admin/users/?q=%2B917809772989").html.contains(#"name="id" value="\#(aliceSession.id)""#))
 
             let alice = try #require(try await runtime.store.user(phoneNumber: Demo.alice))
             let page = try await browser.get("/admin/users/\(alice.id)/")
@@ -244,7 +266,8 @@ import Testing
             let superuser = try #require(try await runtime.store.user(phoneNumber: Demo.admin))
             let adminPage = try await browser.get("/admin/users/\(superuser.id)/")
             let refused = try await browser.submit("/admin/users/\(superuser.id)/", from: adminPage, [("first_name", "Taken over"), ("is_active", "on"), ("is_staff", "on")])
-            #expect(refused.status == .badRequest)
+            #expect(refused.status == .forbidden)
+            #expect(refused.html.contains("Only a superuser may do that"))
             #expect(try await runtime.store.user(id: superuser.id)?.firstName != "Taken over")
             #expect(try await browser.post("/admin/staff/\(superuser.id)/password/", [("csrf_token", adminPage.csrfToken ?? ""), ("password", "new-password-1")]).status == .forbidden)
 
@@ -326,6 +349,8 @@ import Testing
 
             let found = try await browser.get("/admin/messages/?q=card")
             #expect(found.html.contains("my card number") && !found.html.contains("see you at 7"))
+            #expect(try await browser.get("/admin/messages/?q=card&user=\(cast.alice.id)").html.contains("my card number"))
+            #expect(!(try await browser.get("/admin/messages/?q=card&user=\(cast.rahul.id)").html.contains("my card number")), "the sender filter holds in a search")
             let detail = try await browser.get("/admin/messages/\(removed)/")
             #expect(detail.html.contains("my card number is 4111 1111") && detail.html.contains(Demo.alice))
             let confirm = try await browser.get("/admin/messages/\(removed)/delete/")
@@ -406,6 +431,52 @@ import Testing
         }
     }
 
+    @Test func removingAGroupsLastMemberDeletesItAndSaysSo() async throws {
+        try await withApp { client, runtime in
+            let cast = try await client.cast()
+            let group = try await client.createGroup("Solo", by: cast.alice, members: [])
+            let browser = AdminBrowser(client)
+            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let page = try await browser.get("/admin/conversations/\(group)/")
+            let done = try await browser.submit("/admin/conversations/\(group)/", from: page, [("remove_member", "\(cast.alice.id)")])
+            #expect(done.location == "/admin/conversations/?notice=group-deleted")
+            #expect(try await runtime.store.conversation(id: ConversationID(rawValue: group)) == nil)
+            #expect(try await runtime.store.auditEntries(before: nil, limit: 2).map(\.action) == ["group.delete", "group.remove_member"])
+        }
+    }
+
+    /// Locked out by failures from one address, the admin still signs in from another: a
+    /// stranger who knows a staff number cannot keep its owner out.
+    @Test func failedSignInsLockOneAddressNotTheAccount() async throws {
+        try await withApp(.live, environment: ["SWIFTCHAT_TRUST_PROXY": "true"]) { client, _ in
+            let attacker = AdminBrowser(client)
+            var statuses: [HTTPResponse.Status] = []
+            for attempt in 1...8 {
+                let form = try await attacker.get("/admin/login/", headers: [Self.forwardedFor: "203.0.113.7"])
+                statuses.append(try await attacker.post("/admin/login/", [
+                    ("csrf_token", form.csrfToken ?? ""), ("phone_number", Demo.admin), ("password", "guess-\(attempt)"),
+                ], headers: [Self.forwardedFor: "203.0.113.7"]).status)
+            }
+            #expect(statuses.contains(.tooManyRequests), "\(statuses)")
+            let owner = AdminBrowser(client)
+            let form = try await owner.get("/admin/login/", headers: [Self.forwardedFor: "198.51.100.20"])
+            let signedIn = try await owner.post("/admin/login/", [
+                ("csrf_token", form.csrfToken ?? ""), ("phone_number", Demo.admin), ("password", Demo.adminPassword),
+            ], headers: [Self.forwardedFor: "198.51.100.20"])
+            #expect(signedIn.status == .seeOther)
+        }
+    }
+
+    @Test func afterSignInOnlyPathsOfTheAdminSiteAreFollowed() {
+        for good in ["/admin/users/", "/admin/users/?q=a&staff=yes", "/admin/users/3/"] {
+            #expect(AdminController.safeNext(good) == good)
+        }
+        for bad in ["/admin/../api/core/user/me/", "/admin/./users/", "/admin/.%2e/x", "//evil.example/admin/", "/admin//x", "https://evil.example/",
+                    "/admin\\..\\x", "/api/", "/admin/\u{0}", nil] {
+            #expect(AdminController.safeNext(bad) == "/admin/", "\(String(describing: bad))")
+        }
+    }
+
     @Test func hostileFormsAndQueriesGetClearErrorsAndChangeNothing() async throws {
         try await withApp { client, runtime in
             let browser = AdminBrowser(client)
@@ -421,6 +492,13 @@ import Testing
             #expect(many.status == .badRequest)
             let nul = try await browser.post("/admin/users/\(alice.id)/", [("csrf_token", token), ("first_name", "a\u{0}b"), ("is_active", "on")])
             #expect(nul.status == .badRequest)
+            let lookalike = try await browser.post("/admin/users/\(alice.id)/", [("csrf_token", token)], headers: [.contentType: "application/x-www-form-urlencodedX"])
+            #expect(lookalike.status == .unsupportedMediaType)
+            let badEncoding = try await client.execute(
+                uri: "/admin/users/\(alice.id)/", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(AdminCookie.session)=\(browser.cookie(AdminCookie.session) ?? "")"],
+                body: ByteBuffer(string: "csrf_token=\(token)&first_name=%FF%FE&is_active=on")) { $0.status }
+            #expect(badEncoding == .badRequest)
             let longName = try await browser.submit("/admin/users/\(alice.id)/", from: page, [("first_name", String(repeating: "y", count: 151)), ("is_active", "on")])
             #expect(longName.status == .badRequest)
             let unknownAction = try await browser.submit("/admin/users/bulk/", from: page, [("action", "promote"), ("id", "\(alice.id)")])

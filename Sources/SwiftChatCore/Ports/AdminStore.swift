@@ -19,6 +19,10 @@ public protocol AdminStore: Sendable {
     func setPasswordHash(of user: UserID, _ hash: String) async throws
     /// Messages `user` sent, deleted ones included (what deleting the user takes with it).
     func messageCount(by user: UserID) async throws -> Int
+    /// Interests the user sent or received.
+    func interestCount(involving user: UserID) async throws -> Int
+    /// Groups the user is a member of.
+    func groupCount(of user: UserID) async throws -> Int
     /// Messages of one conversation, tombstones included.
     func messageCount(in conversation: ConversationID) async throws -> Int
     /// Messages of an interest's direct conversation.

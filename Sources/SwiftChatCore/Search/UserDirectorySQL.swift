@@ -30,7 +30,7 @@ public struct UserDirectorySQL: Sendable {
         func startsWith(_ column: String, _ prefix: String) -> String {
             "(lower(u.\(column))\(bytewise) >= \(bind(.text(prefix))) AND lower(u.\(column))\(bytewise) < \(bind(.text(prefix + "\u{10FFFF}"))))"
         }
-        clauses.append("u.id <> \(bind(.int(caller.rawValue)))")
+        if !filter.staffView { clauses.append("u.id <> \(bind(.int(caller.rawValue)))") }
         if let after { clauses.append("u.id > \(bind(.int(after.rawValue)))") }
         for prefix in filter.prefixes {
             // Bound in the order the text reads: SQLite's placeholders are positional.
@@ -43,14 +43,16 @@ public struct UserDirectorySQL: Sendable {
         if let numbers = filter.phoneNumbers {
             let list = numbers.map { bind(.text($0)) }.joined(separator: ", ")
             clauses.append("u.phone_number IN (\(list.isEmpty ? "NULL" : list))")
-            clauses.append("(NOT EXISTS (SELECT 1 FROM user_privacy p WHERE p.user_id = u.id AND p.searchable_by_phone = 0) OR \(contact()))")
+            if !filter.staffView {
+                clauses.append("(NOT EXISTS (SELECT 1 FROM user_privacy p WHERE p.user_id = u.id AND p.searchable_by_phone = 0) OR \(contact()))")
+            }
         }
         if let firstName = filter.firstName { clauses.append("lower(u.first_name) = \(bind(.text(firstName.lowercased())))") }
         if let email = filter.email { clauses.append("lower(u.email) = \(bind(.text(email.lowercased())))") }
         if let isFriend = filter.isFriend { clauses.append((isFriend ? "" : "NOT ") + contact()) }
         if let isActive = filter.isActive { clauses.append((isActive ? "" : "NOT ") + "u.is_active") }
         if let isStaff = filter.isStaff { clauses.append((isStaff ? "" : "NOT ") + "u.is_staff") }
-        sql = "SELECT \(columns) FROM users u WHERE " + clauses.joined(separator: " AND ") + " ORDER BY u.id"
+        sql = "SELECT \(columns) FROM users u" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY u.id"
         // Written into the text, not bound: with `LIMIT ?` SQLite's planner cannot tell a page from
         // everyone, and walks the whole table in id order instead of using the indexes above.
         if let limit { sql += " LIMIT \(max(0, limit))" }

@@ -18,9 +18,19 @@ public struct UserFilter: Sendable, Equatable {
     /// With privacy on, non-contacts are found by their whole email only, never a part of it.
     /// Whoever chose to be unsearchable by phone is found by phone by their contacts only, either way.
     public var privacy: Bool
+    /// The admin site's view: everyone, the viewer included, whatever they chose about being
+    /// found by phone (staff look after accounts; they are not other users).
+    public var staffView = false
 
     public init(privacy: Bool) {
         self.privacy = privacy
+    }
+
+    /// What the admin site lists: every user matching its own filters.
+    public static var staff: UserFilter {
+        var filter = UserFilter(privacy: false)
+        filter.staffView = true
+        return filter
     }
 
     /// The stored forms `text` may stand for as a phone number, or nil when it does not read as

@@ -13,7 +13,10 @@ public struct AdminService: Sendable {
     let conversations: ConversationService
     /// How long a session lasts from sign-in.
     public let sessionLifetime: TimeInterval
-    /// Failed sign-ins per phone number: a few are free, then each costs a growing wait.
+    /// Failed sign-ins per phone number and client address: a few are free, then each costs a
+    /// growing wait. Per address too, so that a stranger who knows a staff member's number
+    /// cannot lock them out from elsewhere; guessing from many addresses is bounded by the
+    /// password limit per client address.
     let failures: FailureBackoff
     let now: @Sendable () -> Date
 
@@ -36,8 +39,9 @@ public struct AdminService: Sendable {
 
     /// A new session for active staff whose password matches; the token goes into the cookie.
     /// Anyone else gets the same refusal, whether the phone, the password or the staff flag was wrong.
-    public func signIn(phoneNumber: String, password: String) async throws -> (token: String, session: AdminSession) {
-        let key = PhoneNumber(parsing: phoneNumber)?.e164 ?? phoneNumber
+    public func signIn(phoneNumber: String, password: String, from client: String) async throws -> (token: String, session: AdminSession) {
+        // Unreadable numbers share one key: made-up ones must not fill the table.
+        let key = (PhoneNumber(parsing: phoneNumber)?.e164 ?? "unreadable") + " " + client
         if let wait = failures.lockRemaining(key, now: now()) { throw APIError.throttled(retryAfterSeconds: wait) }
         let user: User
         do {
@@ -122,10 +126,9 @@ public struct AdminService: Sendable {
     /// What deleting `id` takes with it, to say so on the confirmation page.
     public func footprint(of id: UserID) async throws -> UserFootprint {
         guard let user = try await store.user(id: id) else { throw APIError.notFound }
-        let interests = try await store.interests(involving: id)
-        let groups = try await store.conversations(of: id, after: nil, limit: 1_000).conversations.filter { $0.kind == .group }
         return UserFootprint(
-            user: user, interests: interests.count, messages: try await store.messageCount(by: id), groups: groups.count)
+            user: user, interests: try await store.interestCount(involving: id), messages: try await store.messageCount(by: id),
+            groups: try await store.groupCount(of: id))
     }
 
     public func delete(_ id: UserID, by actor: User) async throws {
@@ -140,9 +143,11 @@ public struct AdminService: Sendable {
     }
 
     /// Sets a staff account's password (superusers only); the account's admin sessions end.
+    /// Other users sign in with one-time codes: the admin site does not give them passwords.
     public func setPassword(of id: UserID, to password: String, by actor: User) async throws {
         guard actor.isSuperuser else { throw APIError.permissionDenied }
         guard let user = try await store.user(id: id) else { throw APIError.notFound }
+        guard user.isStaff else { throw APIError.badRequest("Only staff accounts get a password here; make them staff first.") }
         guard password.count >= 8, password.utf8.count <= 72 else {
             throw APIError.field("password", "8 characters or more, and at most 72 bytes in UTF-8.")
         }
@@ -179,9 +184,17 @@ public struct AdminService: Sendable {
         try await audit("group.rename", "conversation \(id)", before: Self.titleRecord(before.title), after: Self.titleRecord(renamed.title), by: actor)
     }
 
-    public func removeMember(_ user: UserID, from id: ConversationID, by actor: User) async throws {
-        try await conversations.moderatorRemoveMember(user, from: id)
+    /// Returns whether the group went with its last member (then audited as its delete).
+    @discardableResult
+    public func removeMember(_ user: UserID, from id: ConversationID, by actor: User) async throws -> RemovalOutcome {
+        let before = try await store.conversation(id: id)
+        let outcome = try await conversations.moderatorRemoveMember(user, from: id)
         try await audit("group.remove_member", "conversation \(id)", before: #"{"member": \#(user)}"#, after: nil, by: actor)
+        if outcome == .groupDeleted, let before {
+            let record = JSONValue.object([("title", before.title.map(JSONValue.string) ?? .null), ("members", .int(1))])
+            try await audit("group.delete", "conversation \(id)", before: record.serialized(.python), after: nil, by: actor)
+        }
+        return outcome
     }
 
     public func addMember(_ user: UserID, to id: ConversationID, by actor: User) async throws {

@@ -30,12 +30,14 @@ extension ConversationService {
     }
 
     /// Removes a member of a group; the group goes when its last member does, as when they leave.
-    public func moderatorRemoveMember(_ user: UserID, from id: ConversationID) async throws {
+    public func moderatorRemoveMember(_ user: UserID, from id: ConversationID) async throws -> RemovalOutcome {
         guard let conversation = try await store.conversation(id: id), conversation.kind == .group else { throw APIError.notFound }
-        switch try await store.removeMember(user, from: id, at: now()) {
+        let outcome = try await store.removeMember(user, from: id, at: now())
+        switch outcome {
         case .notMember: throw APIError.notFound
         case .removed, .groupDeleted: await wake(conversation.memberIDs)
         }
+        return outcome
     }
 
     /// Adds a member to a group, within the group's size limit; the members are told.

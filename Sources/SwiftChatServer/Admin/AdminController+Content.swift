@@ -26,10 +26,15 @@ extension AdminController {
         router.post("/admin/conversations/:id/") { request, context in
             try await change(request) { viewer, form in
                 let id = ConversationID(rawValue: try Self.required(context.parameters.get("id")))
+                if let member = Self.id(form["remove_member"]) {
+                    // The last member's removal takes the group with it: then back to the list.
+                    var outcome = RemovalOutcome.notMember
+                    let removed = try await perform(viewer, done: "") { outcome = try await admin.removeMember(UserID(rawValue: member), from: id, by: viewer.user) }
+                    guard removed.status == .seeOther else { return removed }
+                    return Self.redirect(outcome == .groupDeleted ? "/admin/conversations/?notice=group-deleted" : "/admin/conversations/\(id)/?notice=group-saved")
+                }
                 return try await perform(viewer, done: "/admin/conversations/\(id)/?notice=group-saved") {
-                    if let member = Self.id(form["remove_member"]) {
-                        try await admin.removeMember(UserID(rawValue: member), from: id, by: viewer.user)
-                    } else if let phone = form["add_member"] {
+                    if let phone = form["add_member"] {
                         guard let user = try await user(matchingPhone: phone, viewer) else { throw APIError.badRequest("No user has the phone number \(phone).") }
                         try await admin.addMember(user.id, to: id, by: viewer.user)
                     } else {
@@ -127,12 +132,13 @@ extension AdminController {
         let search = query(request, "q") ?? ""
         let before = Self.id(query(request, "before")).map { ConversationID(rawValue: $0) }
         var conversations: [Conversation] = []
-        var more = false
+        var more = false, truncated = false
         if !search.isEmpty {
             // A member's phone number: their conversations, newest activity first.
             if let member = try await user(matchingPhone: search, viewer) {
-                let page = try await store.conversations(of: member.id, after: nil, limit: 500)
+                let page = try await store.conversations(of: member.id, after: nil, limit: Self.maxMemberConversations)
                 conversations = page.conversations.filter { !groupsOnly || $0.kind == .group }
+                truncated = page.conversations.count == Self.maxMemberConversations
             }
         } else {
             let ids = try await store.conversationIDs(before: before, groupsOnly: groupsOnly, limit: Self.pageSize + 1)
@@ -152,7 +158,8 @@ extension AdminController {
             <div><label for="kind">Kind</label><select id="kind" name="kind">\(options)</select></div><button type="submit" class="secondary">Filter</button></form>
             """
         let keep = groupsOnly ? [("kind", "group")] : []
-        let body = filters + AdminLayout.table(["Id", "Kind", "Title or members", "Members", "Created"], rows, empty: "No conversation matches.")
+        let note = truncated ? #"<p class="muted">Their \#(Self.maxMemberConversations) most recently active conversations are shown.</p>"# : ""
+        let body = filters + note + AdminLayout.table(["Id", "Kind", "Title or members", "Members", "Created"], rows, empty: "No conversation matches.")
             + AdminLayout.nextPage("/admin/conversations/", query: keep + [("before", "\(conversations.last?.id ?? 0)")], more: more)
         return html(AdminLayout.page("Conversations", viewer: viewer, notice: noticeText(request), body: body))
     }
@@ -217,8 +224,7 @@ extension AdminController {
         } else {
             // Full-text search across every conversation: the best matches, one page of them.
             let parsed = try MessageSearchQuery(search, maxTerms: api.search.maxTerms, maxTermLength: api.search.maxTermLength)
-            messages = try await store.searchMessages(parsed, for: nil, in: conversation, offset: 0, limit: Self.pageSize).map(\.message)
-                .filter { sender == nil || $0.userID == sender }
+            messages = try await store.searchMessages(parsed, for: nil, in: conversation, from: sender, offset: 0, limit: Self.pageSize).map(\.message)
         }
         let people = try await users(Set(messages.map(\.userID)))
         let filters = """
@@ -316,6 +322,8 @@ extension AdminController {
         for id in ids { found[id] = try await store.user(id: id) }
         return found
     }
+
+    static let maxMemberConversations = 500
 
     private static let noMatch = #"<p class="muted">No user has that phone number.</p>"#
 }

@@ -30,7 +30,7 @@ extension AdminController {
 
     private func userList(_ request: Request, _ viewer: AdminViewer) async throws -> Response {
         let search = query(request, "q") ?? ""
-        var filter = UserFilter(privacy: false)
+        var filter = UserFilter.staff
         if let numbers = UserFilter.phoneNumbers(in: search, callerNumber: viewer.user.phoneNumber) {
             filter.phoneNumbers = numbers
         } else {
@@ -80,7 +80,7 @@ extension AdminController {
 
     // MARK: One user
 
-    private func userPage(_ id: Int64?, _ viewer: AdminViewer, notice: String? = nil, error: String? = nil) async throws -> Response {
+    private func userPage(_ id: Int64?, _ viewer: AdminViewer, notice: String? = nil, refusal: APIError? = nil) async throws -> Response {
         guard let id, let footprint = try? await admin.footprint(of: UserID(rawValue: id)) else { return notFoundPage(viewer) }
         let user = footprint.user
         let details = AdminLayout.table(["Field", "Value"], [
@@ -99,7 +99,8 @@ extension AdminController {
             \(AdminLayout.link("/admin/messages/?user=\(user.id)", "Their messages"))</div></form>
             """
         let title = "User \(user.phoneNumber)"
-        return html(AdminLayout.page(title, viewer: viewer, notice: notice, error: error, body: details + form), status: error == nil ? .ok : .badRequest)
+        return html(AdminLayout.page(title, viewer: viewer, notice: notice, error: refusal.map(Self.explain), body: details + form),
+                    status: refusal.map(Self.status(of:)) ?? .ok)
     }
 
     private func editUser(_ id: Int64?, _ viewer: AdminViewer, _ form: AdminForm) async throws -> Response {
@@ -114,7 +115,7 @@ extension AdminController {
             try fields.validate()
             _ = try await admin.update(UserID(rawValue: id), changes, by: viewer.user)
         } catch let error as APIError {
-            return try await userPage(id, viewer, error: Self.explain(error))
+            return try await userPage(id, viewer, refusal: error)
         }
         return Self.redirect("/admin/users/\(id)/?notice=saved")
     }
@@ -141,18 +142,19 @@ extension AdminController {
     }
 
     private func deleteUsers(_ ids: [Int64], _ viewer: AdminViewer) async throws -> Response {
-        var deleted = 0, refused: [String] = []
+        var deleted = 0, refused: [(Int64, APIError)] = []
         for id in Set(ids).sorted() {
             do {
                 try await admin.delete(UserID(rawValue: id), by: viewer.user)
                 deleted += 1
             } catch let error as APIError {
-                refused.append("user \(id): \(Self.explain(error))")
+                refused.append((id, error))
             }
         }
-        guard refused.isEmpty else {
+        if let (_, first) = refused.first {
+            let reasons = refused.map { "User \($0.0): \(Self.explain($0.1))" }.joined(separator: " ")
             let body = #"<p class="muted">\#(deleted) deleted.</p>"# + AdminLayout.link("/admin/users/", "Back to the users")
-            return html(AdminLayout.page("Delete user", viewer: viewer, error: refused.joined(separator: "; "), body: body), status: .forbidden)
+            return html(AdminLayout.page("Delete user", viewer: viewer, error: reasons, body: body), status: Self.status(of: first))
         }
         return Self.redirect("/admin/users/?notice=deleted-\(deleted)")
     }
@@ -161,9 +163,9 @@ extension AdminController {
 
     private func staffPage(_ viewer: AdminViewer, notice: String?) async throws -> Response {
         guard viewer.user.isSuperuser else { return forbiddenPage(viewer, "Only a superuser manages staff accounts.") }
-        var filter = UserFilter(privacy: false)
+        var filter = UserFilter.staff
         filter.isStaff = true
-        let staff = try await store.users(matching: filter, for: viewer.user.id, after: nil, limit: 500)
+        let staff = try await store.users(matching: filter, for: viewer.user.id, after: nil, limit: Self.maxStaffShown + 1)
         let rows = staff.map { user in
             [AdminLayout.userCell(user, id: user.id), AdminLayout.yesNo(user.isActive), AdminLayout.yesNo(user.isSuperuser),
              """
@@ -172,8 +174,10 @@ extension AdminController {
              <button type="submit" class="secondary">Set password</button></form>
              """]
         }
+        let more = staff.count > Self.maxStaffShown
+            ? #"<p class="muted">The first \#(Self.maxStaffShown) are shown; find the others on the users page (Staff: yes).</p>"# : ""
         let body = #"<p class="muted">Make someone staff from their user page; only superusers can.</p>"#
-            + AdminLayout.table(["Staff account", "Active", "Superuser", "Password"], rows, empty: "No staff accounts.")
+            + AdminLayout.table(["Staff account", "Active", "Superuser", "Password"], Array(rows.prefix(Self.maxStaffShown)), empty: "No staff accounts.") + more
         return html(AdminLayout.page("Staff accounts", viewer: viewer, notice: notice, body: body))
     }
 
@@ -183,13 +187,15 @@ extension AdminController {
             try await admin.setPassword(of: UserID(rawValue: id), to: form["password"] ?? "", by: viewer.user)
         } catch let error as APIError {
             return html(AdminLayout.page("Staff accounts", viewer: viewer, error: Self.explain(error), body: AdminLayout.link("/admin/staff/", "Back")),
-                        status: error == .permissionDenied ? .forbidden : .badRequest)
+                        status: Self.status(of: error))
         }
         // Their own sessions end with a new password, so whoever changed their own signs in again.
         return Self.redirect(id == viewer.user.id.rawValue ? "/admin/login/" : "/admin/staff/?notice=password")
     }
 
     // MARK: Small parts
+
+    static let maxStaffShown = 500
 
     /// `yes` / `no` from a filter's select, anything else meaning "either".
     static func flag(_ text: String?) -> Bool? {

@@ -102,8 +102,11 @@ struct AdminController {
     /// Where to go after signing in: only a path of this site's admin, never elsewhere.
     static func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/admin/"), next.utf8.count <= 512, !next.contains("//"), !next.contains("\\"),
-              next.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 })
+              !next.contains("%"), next.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 })
         else { return "/admin/" }
+        // No dot segments: "/admin/../api/" would leave the admin site once the browser resolves it.
+        let path = next.split(separator: "?", maxSplits: 1).first ?? ""
+        guard !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) else { return "/admin/" }
         return next
     }
 
@@ -126,13 +129,8 @@ struct AdminController {
         do {
             try await change()
         } catch let error as APIError {
-            let status: HTTPResponse.Status = switch error {
-            case .notFound: .notFound
-            case .permissionDenied: .forbidden
-            default: .badRequest
-            }
             return html(AdminLayout.page("Not done", viewer: viewer, error: Self.explain(error), body: AdminLayout.link("/admin/", "Back to the dashboard")),
-                        status: status)
+                        status: Self.status(of: error))
         }
         return Self.redirect(done)
     }
@@ -144,6 +142,14 @@ struct AdminController {
 
     func forbiddenPage(_ viewer: AdminViewer, _ reason: String) -> Response {
         html(AdminLayout.page("Not allowed", viewer: viewer, error: reason, body: AdminLayout.link("/admin/", "Back to the dashboard")), status: .forbidden)
+    }
+
+    static func status(of error: APIError) -> HTTPResponse.Status {
+        switch error {
+        case .notFound: .notFound
+        case .permissionDenied: .forbidden
+        default: .badRequest
+        }
     }
 
     /// What a refused change means, in words for the page.
@@ -166,7 +172,8 @@ struct AdminController {
             ("deactivated-", "user(s) deactivated."), ("deleted-", "user(s) deleted."), ("messages-deleted-", "message(s) deleted."),
         ]
         for (prefix, text) in counted where key.hasPrefix(prefix) {
-            if let count = Int(key.dropFirst(prefix.count)), count >= 0 { return "\(count) \(text)" }
+            // No more than one form could have changed.
+            if let count = Int(key.dropFirst(prefix.count)), (0...AdminForm.maxFields).contains(count) { return "\(count) \(text)" }
         }
         let fixed = [
             "saved": "Saved.", "none-selected": "Select something first.", "password": "Password changed; that account's sessions ended.",
@@ -212,7 +219,7 @@ struct AdminController {
         }
         do {
             try api.auth.throttlePasswordClient(api.clientAddress(request, context))
-            let (token, session) = try await admin.signIn(phoneNumber: phone, password: password)
+            let (token, session) = try await admin.signIn(phoneNumber: phone, password: password, from: api.clientAddress(request, context))
             let lifetime = Int(session.expiresAt.timeIntervalSince(session.createdAt))
             return Self.redirect(Self.safeNext(form["next"]), cookies: [cookie.set(AdminCookie.session, token, maxAge: lifetime), cookie.clear(AdminCookie.signInCSRF)])
         } catch APIError.noActiveAccount {
@@ -224,11 +231,18 @@ struct AdminController {
         }
     }
 
+    /// Signing out needs no live session (an expired one's cookie is cleared all the same), only
+    /// a form of ours; with a live session, that session's token too.
     private func signOut(_ request: Request) async throws -> Response {
-        try await change(request) { _, _ in
-            if let token = AdminCookie.value(AdminCookie.session, in: request.headers) { try await admin.signOut(token: token) }
-            return Self.redirect("/admin/login/", cookies: [cookie.clear(AdminCookie.session)])
+        if let refusal = originRefusal(request) { return refusal }
+        let form = try await AdminForm.read(request)
+        if let token = AdminCookie.value(AdminCookie.session, in: request.headers), let (session, _) = try await admin.session(token: token) {
+            guard let sent = form["csrf_token"], Self.sameBytes(sent, session.csrfToken) else {
+                return .json(.detail("CSRF verification failed: the form's token is missing or wrong. Reload the page and try again."), status: .forbidden)
+            }
+            try await admin.signOut(token: token)
         }
+        return Self.redirect("/admin/login/", cookies: [cookie.clear(AdminCookie.session)])
     }
 
     // MARK: Dashboard and audit log

@@ -22,8 +22,9 @@ struct AdminCookie {
                 let parts = pair.split(separator: "=", maxSplits: 1)
                 guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name else { continue }
                 let value = parts[1].trimmingCharacters(in: .whitespaces)
-                // Our tokens are 64 hex digits; anything else is not ours.
-                guard value.utf8.count == 64, value.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+                // Our tokens are 64 hex digits; anything else is not ours (a cookie planted by a
+                // neighbour on this host, say), and the next one of the name may be.
+                guard value.utf8.count == 64, value.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { continue }
                 return value
             }
         }

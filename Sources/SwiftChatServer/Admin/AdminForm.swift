@@ -16,9 +16,8 @@ struct AdminForm {
 
     static func read(_ request: Request) async throws -> AdminForm {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-            throw APIError.unsupportedMediaType(contentType.split(separator: ";").first.map(String.init) ?? contentType)
-        }
+        let mediaType = (contentType.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces)
+        guard mediaType == "application/x-www-form-urlencoded" else { throw APIError.unsupportedMediaType(mediaType) }
         let bytes = try await BoundedBody.bytes(of: request, maxSize: maxSize)
         return try AdminForm(encoded: String(decoding: bytes, as: UTF8.self))
     }
@@ -28,12 +27,14 @@ struct AdminForm {
         guard parts.count <= Self.maxFields else { throw APIError.badRequest("A form has at most \(Self.maxFields) fields.") }
         for part in parts {
             let halves = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
-                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            func decode(_ text: Substring) throws -> String {
+                guard let decoded = text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                    throw APIError.badRequest("A form field is not percent-encoded UTF-8.")
+                }
+                guard !decoded.utf8.contains(0) else { throw APIError.badRequest(ErrorText.nullCharacters) }
+                return decoded
             }
-            let value = halves.count > 1 ? decode(halves[1]) : ""
-            guard !value.utf8.contains(0) else { throw APIError.badRequest(ErrorText.nullCharacters) }
-            pairs.append((decode(halves[0]), value))
+            pairs.append((try decode(halves[0]), halves.count > 1 ? try decode(halves[1]) : ""))
         }
     }
 
