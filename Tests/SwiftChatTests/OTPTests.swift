@@ -267,6 +267,18 @@ struct OTPGenerationTests {
         #expect(backoff.lockRemaining("other", now: now) == nil, "failures older than the window are forgotten")
     }
 
+    @Test("a full table forgets old failures before it forgets a running lock")
+    func fullTableKeepsLocks() {
+        let backoff = FailureBackoff(freeFailures: 1, window: 3600, maxLock: 600, maxKeys: 8)
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        for _ in 1...6 { backoff.recordFailure("victim", now: start) }
+        let locked = backoff.lockRemaining("victim", now: start)
+        #expect(locked != nil)
+        // Many made-up keys later, each newer than the victim's last failure.
+        for index in 1...40 { backoff.recordFailure("junk-\(index)", now: start.addingTimeInterval(Double(index) / 100)) }
+        #expect(backoff.lockRemaining("victim", now: start.addingTimeInterval(1)) != nil, "the lock survived the table filling up")
+    }
+
     @Test("D3: requests per client address are rate limited, whatever the phone")
     func perClientRateLimit() async throws {
         // A clock that stands still, so the wait announced does not depend on the machine's speed.

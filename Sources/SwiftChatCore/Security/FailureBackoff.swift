@@ -4,7 +4,8 @@ import Synchronization
 /// Failures per key (wrong codes for a phone number) with a growing back-off: the first
 /// `freeFailures` in a `window` cost nothing; each one after that locks the key for twice as
 /// long as the last, from 1 s up to `maxLock`. A success clears the key. At most `maxKeys`
-/// keys are kept (the oldest failures are forgotten first).
+/// keys are kept: the oldest failures are forgotten first, locks still running last, so that
+/// filling the table with made-up keys does not lift a lock.
 public final class FailureBackoff: Sendable {
     public let freeFailures: Int
     public let window: TimeInterval
@@ -48,8 +49,11 @@ public final class FailureBackoff: Sendable {
                 entry.lockedUntil = now.addingTimeInterval(lock)
             }
             if table[key] == nil && table.count >= maxKeys {
-                let newestFirst = table.sorted { $0.value.lastFailure > $1.value.lastFailure }
-                table = Dictionary(uniqueKeysWithValues: newestFirst.prefix(maxKeys / 2).map { ($0.key, $0.value) })
+                let keptFirst = table.sorted { a, b in
+                    let (aLocked, bLocked) = (a.value.lockedUntil > now, b.value.lockedUntil > now)
+                    return aLocked != bLocked ? aLocked : a.value.lastFailure > b.value.lastFailure
+                }
+                table = Dictionary(uniqueKeysWithValues: keptFirst.prefix(maxKeys / 2).map { ($0.key, $0.value) })
             }
             table[key] = entry
         }
