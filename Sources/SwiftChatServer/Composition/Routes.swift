@@ -5,11 +5,15 @@ import SwiftChatCore
 /// The HTTP routes of this process's role, with the middleware every answer passes through.
 func registerHTTPRoutes(on routes: APIRoutes<AppRequestContext>, services: AppServices, settings: Settings) {
     let api = services.api
-    // CORS outermost, so that error answers carry its headers too (browsers hide them otherwise).
+    let metrics = settings.metrics ? ServerMetrics() : nil
+    // Outermost: it sees every answer as the client gets it, CORS headers and errors included.
+    routes.router.add(middleware: AccessLogMiddleware(logs: settings.accessLog, metrics: metrics))
+    // CORS next, so that error answers carry its headers too (browsers hide them otherwise).
     routes.router.add(middleware: AllowedOriginsCORSMiddleware(allowedOrigins: Set(settings.corsAllowedOrigins)))
     routes.router.add(middleware: JSONErrorMiddleware())
     routes.router.add(middleware: RouteTableMiddleware(table: routes.table) { _ = try await api.caller(of: $0) })
     HealthController(store: services.store, broker: services.broker, eventLogReads: services.eventLog.reads).register(on: routes)
+    if let metrics { MetricsController(metrics: metrics, services: services).register(on: routes.router) }
     guard settings.role.servesHTTP else { return }
     AuthController(api: api).register(on: routes)
     UserController(api: api).register(on: routes)

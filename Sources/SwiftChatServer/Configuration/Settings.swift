@@ -84,6 +84,8 @@ public struct Settings: Sendable {
     public var locationCellMeters: Int
     public var locationLifetime: TimeInterval
     public var adminSessionLifetime: TimeInterval
+    public var accessLog: Bool
+    public var metrics: Bool
     public var searchMaxTermLength: Int
     public var httpHeadTimeout: TimeInterval
     public var httpBodyTimeout: TimeInterval
@@ -224,6 +226,8 @@ public struct Settings: Sendable {
         locationCellMeters = try s.integer("SWIFTCHAT_LOCATION_CELL_METERS", in: 100...100_000)
         locationLifetime = try s.duration("SWIFTCHAT_LOCATION_LIFETIME", positive: true)
         adminSessionLifetime = try s.duration("SWIFTCHAT_ADMIN_SESSION_LIFETIME", positive: true)
+        accessLog = try s.bool("SWIFTCHAT_ACCESS_LOG")
+        metrics = try s.bool("SWIFTCHAT_METRICS")
         searchMaxTermLength = try s.integer("SWIFTCHAT_SEARCH_MAX_TERM_LENGTH", in: 1...10_000)
         httpHeadTimeout = try s.duration("SWIFTCHAT_HTTP_HEAD_TIMEOUT", positive: true)
         httpBodyTimeout = try s.duration("SWIFTCHAT_HTTP_BODY_TIMEOUT", positive: true)

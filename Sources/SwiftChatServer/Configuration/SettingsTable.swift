@@ -103,6 +103,8 @@ enum SettingsTable {
         SettingSpec(name: "SWIFTCHAT_WS_MAX_FRAME_SIZE", defaultValue: "65536", help: "Largest client frame in bytes; larger closes with 1009."),
         SettingSpec(name: "SWIFTCHAT_SWAGGER_UI_DIR", defaultValue: nil, help: "A local swagger-ui-dist folder served at /swagger/ (unset: the page loads a pinned release from a CDN with subresource integrity)."),
         SettingSpec(name: "SWIFTCHAT_LOG_LEVEL", defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical."),
+        SettingSpec(name: "SWIFTCHAT_ACCESS_LOG", defaultValue: "true", help: "One info line per answered request: method, path without its query string, status, duration, request id."),
+        SettingSpec(name: "SWIFTCHAT_METRICS", defaultValue: "false", help: "Serve GET /metrics (Prometheus text format) on the main port. Keep it from the public: deploy/nginx.conf refuses it from outside."),
         SettingSpec(name: "SWIFTCHAT_ENV_FILE", defaultValue: ".env", help: "The .env file read at start (missing is fine)."),
     ]
 
