@@ -46,6 +46,9 @@ func testSettings(folder: URL, environment: [String: String] = [:]) throws -> Se
         // that can take longer than production's 5 s, and a 503 then would fail tests that
         // test something else.
         "SWIFTCHAT_WS_HANDSHAKE_TIMEOUT": "30s",
+        // Pings are off, so the idle watchdog would close a socket whose test is busy posting
+        // for a minute on a loaded machine; the tests of the watchdog set their own.
+        "SWIFTCHAT_WS_IDLE_TIMEOUT": "600s",
     ]
     values.merge(environment) { _, new in new }
     return try Settings.load(environment: values, readEnvFile: false)
