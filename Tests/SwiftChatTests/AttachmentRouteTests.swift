@@ -134,8 +134,8 @@ struct AttachmentRouteTests {
             let quoted = try await client.uploadFile(SampleFile.pdf, name: "say %22hi%22%0D%0Anow; 100%25.pdf", by: cast.alice)
             #expect(quoted["name"] as? String == "say \"hi\" now; 100%25.pdf")
             #expect(try await runtime.store.attachmentTotals().count == 2, "only the good uploads were kept")
-            let media = URL(fileURLWithPath: runtime.settings.media.directory)
-            #expect(Self.files(under: media).count == 2, "one file on disk each: \(Self.files(under: media))")
+            let media = MediaFolder(runtime)
+            #expect(media.storedFiles.count == 2 && media.temporaryFiles.isEmpty, "one file on disk each: \(media.storedFiles), \(media.temporaryFiles)")
         }
     }
 
@@ -236,15 +236,6 @@ struct AttachmentRouteTests {
             #expect(forged.status == .unauthorized)
             #expect(forged.text.contains("form_invalid"))
         }
-    }
-
-    static func files(under folder: URL) -> [String] {
-        let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])
-        var found: [String] = []
-        while let url = walker?.nextObject() as? URL {
-            if (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { found.append(url.path) }
-        }
-        return found
     }
 }
 

@@ -113,6 +113,21 @@ struct OperatorInputTests {
         }
     }
 
+    @Test("serve refuses upload types a browser would run from our origin, before creating anything",
+          arguments: ["text/html", "image/svg+xml"])
+    func scriptableUploadTypes(type: String) async throws {
+        try await withTemporaryDirectory { folder in
+            let database = folder.appendingPathComponent("data/chat.sqlite3")
+            let run = try await runSwiftChat(["serve"], environment: [
+                "PORT": "0", "DATABASE_NAME": database.path, "SWIFTCHAT_UPLOAD_TYPES": "image/png,\(type),application/pdf",
+            ], folder: folder)
+            #expect(run.status == 64, "\(run.output)")
+            #expect(run.output.split(separator: "\n").first.map(String.init) == "Error: configuration error: SWIFTCHAT_UPLOAD_TYPES "
+                + "(--upload-types): \(type) cannot be allowed: browsers would run it from the server's origin")
+            #expect(!FileManager.default.fileExists(atPath: database.deletingLastPathComponent().path), "nothing was migrated or seeded")
+        }
+    }
+
     @Test("an unknown command gets the command it resembles, or the list of commands", arguments: [
         (["serv"], #"Error: unknown command "serv"; did you mean serve?"#),
         (["migrat", "--port", "9000"], #"Error: unknown command "migrat"; did you mean migrate?"#),

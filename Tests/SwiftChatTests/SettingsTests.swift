@@ -100,6 +100,8 @@ struct SettingsTests {
         (["PROJECT_ADMIN_DETAIL": "+91720977989"], "PROJECT_ADMIN_DETAIL", "--project-admin-detail"),
         (["SWIFTCHAT_OTP_MESSAGE": "no placeholder"], "SWIFTCHAT_OTP_MESSAGE", "--otp-message"),
         (["SWIFTCHAT_LOG_LEVEL": "loud"], "SWIFTCHAT_LOG_LEVEL", "--log-level"),
+        (["SWIFTCHAT_UPLOAD_TYPES": "image/png,text/html"], "SWIFTCHAT_UPLOAD_TYPES", "--upload-types"),
+        (["SWIFTCHAT_UPLOAD_TYPES": "image/png, Image/SVG+XML"], "SWIFTCHAT_UPLOAD_TYPES", "--upload-types"),
         (["PROJECT_RUNNING_ENV": "prod", "SECRET_KEY": SettingsTests.strongKey, "SWIFTCHAT_OTP_SENDER": "webhook"],
          "SWIFTCHAT_OTP_WEBHOOK_URL", "--otp-webhook-url"),
         (["PROJECT_RUNNING_ENV": "prod", "SECRET_KEY": SettingsTests.strongKey, "SWIFTCHAT_OTP_SENDER": "twilio"],
@@ -111,6 +113,15 @@ struct SettingsTests {
         }
         #expect(error?.description.contains(variable) == true, "\(error?.description ?? "no error")")
         #expect(error?.description.contains(flag) == true, "\(error?.description ?? "no error")")
+    }
+
+    @Test("SWIFTCHAT_UPLOAD_TYPES narrows the accepted types, read in lower case; the default never lists a type browsers run")
+    func uploadTypes() throws {
+        let narrowed = try Settings.load(environment: ["SWIFTCHAT_UPLOAD_TYPES": " image/PNG, image/jpeg ,"], readEnvFile: false)
+        #expect(narrowed.media.allowedTypes == ["image/png", "image/jpeg"])
+        let defaults = try Settings.load(environment: [:], readEnvFile: false).media.allowedTypes
+        #expect(defaults.contains("application/pdf") && defaults.contains("image/png"))
+        #expect(defaults.isDisjoint(with: ["text/html", "image/svg+xml", "application/xml", "application/xhtml+xml"]))
     }
 
     @Test("a bad flag value names the variable too; an unknown flag is refused")

@@ -10,7 +10,8 @@ public struct AttachmentService: Sendable {
     /// Called with each new image, to make its thumbnail off the request path.
     let onImageStored: @Sendable (Attachment) -> Void
     let ledger = QuotaLedger()
-    let now: @Sendable () -> Date
+    /// The app's clock: links, forms and their expiries.
+    public let now: @Sendable () -> Date
 
     /// What a multipart body may add around the file itself (boundaries, part heads, fields).
     public static let formOverhead: Int64 = 64 * 1024

@@ -28,7 +28,7 @@ struct UploadController {
     /// to this server with a signed token in the URL (a form post cannot send a bearer token).
     @Sendable func form(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
-        let now = Date()
+        let now = attachments.now()
         let expires = now.addingTimeInterval(Self.formLifetime)
         let stamp = Int64(expires.timeIntervalSince1970)
         var pairs: [(String, JSONValue)]
@@ -52,7 +52,7 @@ struct UploadController {
     }
 
     @Sendable func formUpload(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let token = request.uri.queryParameters.get("token"), let claims = formTokens.verify(token, now: Date()), claims.storageKey == nil,
+        guard let token = request.uri.queryParameters.get("token"), let claims = formTokens.verify(token, now: attachments.now()), claims.storageKey == nil,
             let user = try await attachments.activeUser(claims.user)
         else { throw APIError.authenticationFailed(detail: "This upload form is not valid or has expired.", code: "form_invalid") }
         return try await take(request, for: user)
@@ -63,7 +63,7 @@ struct UploadController {
     @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let caller = try await api.caller(of: request)
         let body = try await V2Body.decode(UploadCompleteBody.self, from: request, maxSize: api.maxBodySize)
-        guard let claims = formTokens.verify(body.token, now: Date()), claims.user == caller.id, claims.storageKey == body.key else {
+        guard let claims = formTokens.verify(body.token, now: attachments.now()), claims.user == caller.id, claims.storageKey == body.key else {
             throw APIError.field("token", "Not the token of an upload form handed to you for this key, or it has expired.")
         }
         let attachment = try await attachments.adopt(key: body.key, name: body.name, by: caller)

@@ -32,6 +32,12 @@ final class RawTCPConnection: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
+    /// Ends the connection both ways now, as a client that goes away mid-request does; the
+    /// descriptor itself is released with the object.
+    func shutDown() {
+        _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
     /// Sends everything; false when the server has closed the connection.
     /// Sends everything (waiting while the server does not read, for at most 30 s); false when
     /// the server has closed the connection.
