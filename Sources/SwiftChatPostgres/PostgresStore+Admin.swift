@@ -66,17 +66,11 @@ extension PostgresStore {
     }
 
     public func messageCount(by user: UserID) async throws -> Int {
-        try await pooled { connection, logger in
-            Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE user_id = \(user)", logger: logger) { try $0.next(Int64.self) } ?? 0)
-        }
+        try await count("SELECT count(*) FROM chat_messages WHERE user_id = \(user)")
     }
 
     public func messageCount(since date: Date) async throws -> Int {
-        try await pooled { connection, logger in
-            Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE created_at >= \(Timestamp(date))", logger: logger) {
-                try $0.next(Int64.self)
-            } ?? 0)
-        }
+        try await count("SELECT count(*) FROM chat_messages WHERE created_at >= \(Timestamp(date))")
     }
 
     public func attachmentBytesStored() async throws -> Int64 {
@@ -98,36 +92,22 @@ extension PostgresStore {
     }
 
     public func interestCount(involving user: UserID) async throws -> Int {
-        try await pooled { connection, logger in
-            Int(try await connection.first("SELECT count(*) FROM interests WHERE sent_by_id = \(user) OR sent_to_id = \(user)", logger: logger) {
-                try $0.next(Int64.self)
-            } ?? 0)
-        }
+        try await count("SELECT count(*) FROM interests WHERE sent_by_id = \(user) OR sent_to_id = \(user)")
     }
 
     public func groupCount(of user: UserID) async throws -> Int {
-        try await pooled { connection, logger in
-            Int(try await connection.first("""
-                SELECT count(*) FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
-                WHERE cm.user_id = \(user) AND c.kind = 'group'
-                """, logger: logger) { try $0.next(Int64.self) } ?? 0)
-        }
+        try await count("""
+            SELECT count(*) FROM conversation_members cm JOIN conversations c ON c.id = cm.conversation_id
+            WHERE cm.user_id = \(user) AND c.kind = 'group'
+            """)
     }
 
     public func messageCount(in conversation: ConversationID) async throws -> Int {
-        try await pooled { connection, logger in
-            Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE conversation_id = \(conversation)", logger: logger) {
-                try $0.next(Int64.self)
-            } ?? 0)
-        }
+        try await count("SELECT count(*) FROM chat_messages WHERE conversation_id = \(conversation)")
     }
 
     public func messageCount(ofInterest interest: InterestID) async throws -> Int {
-        try await pooled { connection, logger in
-            Int(try await connection.first("SELECT count(*) FROM chat_messages WHERE interest_id = \(interest)", logger: logger) {
-                try $0.next(Int64.self)
-            } ?? 0)
-        }
+        try await count("SELECT count(*) FROM chat_messages WHERE interest_id = \(interest)")
     }
 
     public func conversationID(ofInterest interest: InterestID) async throws -> ConversationID? {
@@ -158,5 +138,10 @@ extension PostgresStore {
                 """, logger: logger) { try $0.message() }
             return try await Self.withAttachments(connection, logger, found)
         }
+    }
+
+    /// The single count a query answers.
+    private func count(_ query: PostgresQuery) async throws -> Int {
+        try await pooled { connection, logger in Int(try await connection.first(query, logger: logger) { try $0.next(Int64.self) } ?? 0) }
     }
 }
