@@ -124,6 +124,23 @@ struct SettingsTests {
         #expect(defaults.isDisjoint(with: ["text/html", "image/svg+xml", "application/xml", "application/xhtml+xml"]))
     }
 
+    @Test("the S3 settings are read: region, path style (on by default), endpoint from the region when none is given, keys required")
+    func s3Settings() throws {
+        let keys = ["SWIFTCHAT_S3_BUCKET": "media", "SWIFTCHAT_S3_ACCESS_KEY_ID": "AKIA", "SWIFTCHAT_S3_SECRET_ACCESS_KEY": "secret"]
+        let aws = try #require(try Settings.load(
+            environment: keys.merging(["SWIFTCHAT_S3_REGION": "eu-west-3", "SWIFTCHAT_S3_PATH_STYLE": "false"]) { $1 }, readEnvFile: false).media.s3)
+        #expect(aws.region == "eu-west-3" && aws.endpoint.absoluteString == "https://s3.eu-west-3.amazonaws.com" && !aws.pathStyle)
+        #expect(aws.origin == "https://media.s3.eu-west-3.amazonaws.com", "virtual-hosted: the bucket in the host")
+        let local = try #require(try Settings.load(
+            environment: keys.merging(["SWIFTCHAT_S3_ENDPOINT": "http://127.0.0.1:9000"]) { $1 }, readEnvFile: false).media.s3)
+        #expect(local.region == "us-east-1" && local.pathStyle && local.origin == "http://127.0.0.1:9000")
+        #expect(try Settings.load(environment: [:], readEnvFile: false).media.s3 == nil, "no bucket: local disk")
+        #expect(throws: ConfigurationError.self) { try Settings.load(environment: ["SWIFTCHAT_S3_BUCKET": "media"], readEnvFile: false) }
+        #expect(throws: ConfigurationError.self) {
+            try Settings.load(environment: keys.merging(["SWIFTCHAT_S3_ENDPOINT": "ftp://example.org"]) { $1 }, readEnvFile: false)
+        }
+    }
+
     @Test("a bad flag value names the variable too; an unknown flag is refused")
     func badFlags() throws {
         let bad = #expect(throws: ConfigurationError.self) {
