@@ -191,11 +191,26 @@ def tour(admin, base):
     admin.driver.get(base + "/admin/audit/")
     admin.wait("the audit log", lambda: "message.delete" in page_text(admin) and "user.change" in page_text(admin))
     admin.shot("12-audit-log")
+
+    # 9. A phone-sized screen: wide tables scroll in their box, the page never sideways; a list
+    # with no match says so, with no bulk actions to offer.
+    admin.driver.set_window_size(390, 844)
+    for path, step in (("/admin/messages/", "13a-phone-messages"), ("/admin/users/", "13b-phone-users")):
+        admin.driver.get(base + path)
+        admin.wait(f"{path} at phone size", lambda: admin.all("table"))
+        widths = admin.driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        check(widths[0] <= widths[1], f"{path} scrolls sideways at phone size: {widths}")
+        admin.shot(step)
+    admin.driver.get(base + "/admin/users/?q=nobody+is+called+this")
+    admin.wait("the empty state", lambda: "No user matches." in page_text(admin))
+    check(not admin.all("#bulk-action"), "bulk actions offered for an empty list")
+    admin.shot("13c-phone-no-match")
+    admin.driver.set_window_size(1280, 900)
     admin.find("header.bar form button").click()
     admin.wait("the sign-in page", lambda: "/admin/login/" in admin.driver.current_url)
     admin.driver.get(base + "/admin/users/")
     admin.wait("the sign-in page again", lambda: "/admin/login/" in admin.driver.current_url)
-    admin.shot("13-signed-out")
+    admin.shot("14-signed-out")
 
 
 def main():

@@ -234,11 +234,9 @@ extension AdminController {
             <div><label for="user">Sender's user id</label><input type="text" id="user" name="user" inputmode="numeric" value="\(sender.map { "\($0)" } ?? "")"></div>
             <button type="submit" class="secondary">Filter</button></form>
             """
-        let bulk = """
-            <form method="post" action="/admin/messages/bulk/">\(AdminLayout.csrfField(viewer))
-            <div class="actions"><button type="submit" class="danger">Delete selected…</button></div>
-            \(messageTable(messages, people: people, viewer: viewer, selectable: true))</form>
-            """
+        let bulk = AdminLayout.bulkForm(
+            "/admin/messages/bulk/", viewer: viewer, actions: #"<button type="submit" class="danger">Delete selected…</button>"#,
+            table: messageTable(messages, people: people, viewer: viewer, selectable: true), hasRows: !messages.isEmpty)
         let keep = [("conversation", conversation.map { "\($0)" } ?? ""), ("user", sender.map { "\($0)" } ?? "")].filter { !$0.1.isEmpty }
         let next = AdminLayout.nextPage("/admin/messages/", query: keep + [("before", "\(messages.last?.id ?? 0)")], more: more)
         return html(AdminLayout.page("Messages", viewer: viewer, notice: noticeText(request), body: filters + bulk + next))

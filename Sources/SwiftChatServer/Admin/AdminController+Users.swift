@@ -52,13 +52,12 @@ extension AdminController {
             \(Self.flagSelect("active", "Active", query(request, "active")))\(Self.flagSelect("staff", "Staff", query(request, "staff")))
             <button type="submit" class="secondary">Filter</button></form>
             """
-        let bulk = """
-            <form method="post" action="/admin/users/bulk/">\(AdminLayout.csrfField(viewer))
-            <div class="actions"><label for="bulk-action">With the selected users:</label>
-            <select id="bulk-action" name="action"><option value="deactivate">Deactivate</option><option value="delete">Delete…</option></select>
-            <button type="submit">Go</button></div>
-            \(AdminLayout.table(["", "Phone and name", "Email", "Active", "Staff", "Joined"], rows, empty: "No user matches."))</form>
-            """
+        let bulk = AdminLayout.bulkForm(
+            "/admin/users/bulk/", viewer: viewer,
+            actions: #"<label for="bulk-action">With the selected users:</label><select id="bulk-action" name="action">"#
+                + #"<option value="deactivate">Deactivate</option><option value="delete">Delete…</option></select><button type="submit">Go</button>"#,
+            table: AdminLayout.table(["", "Phone and name", "Email", "Active", "Staff", "Joined"], rows, empty: "No user matches."),
+            hasRows: !rows.isEmpty)
         let keep = [("q", search), ("active", query(request, "active") ?? ""), ("staff", query(request, "staff") ?? "")].filter { !$0.1.isEmpty }
         let next = AdminLayout.nextPage("/admin/users/", query: keep + [("after", "\(shown.last?.id ?? 0)")], more: users.count > Self.pageSize)
         return html(AdminLayout.page("Users", viewer: viewer, notice: noticeText(request), body: filters + bulk + next))

@@ -41,7 +41,14 @@ enum AdminLayout {
         guard !rows.isEmpty else { return #"<p class="muted">\#(HTMLText.escape(empty))</p>"# }
         let head = "<tr>" + headers.map { "<th>\(HTMLText.escape($0))</th>" }.joined() + "</tr>"
         let body = rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined()
-        return "<table><thead>\(head)</thead><tbody>\(body)</tbody></table>"
+        return #"<div class="table-scroll"><table><thead>\#(head)</thead><tbody>\#(body)</tbody></table></div>"#
+    }
+
+    /// A table whose rows can be selected for `actions` (controls posted to `path`); without
+    /// rows there is nothing to act on, so only the table's empty text shows.
+    static func bulkForm(_ path: String, viewer: AdminViewer, actions: String, table: String, hasRows: Bool) -> String {
+        #"<form method="post" action="\#(HTMLText.escape(path))">\#(csrfField(viewer))"#
+            + (hasRows ? #"<div class="actions">\#(actions)</div>"# : "") + table + "</form>"
     }
 
     static func link(_ path: String, _ text: String) -> String {
