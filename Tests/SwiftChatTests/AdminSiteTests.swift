@@ -54,8 +54,7 @@ import Testing
 
     @Test func nonStaffUsersWrongPasswordsAndAPITokensGetNothing() async throws {
         try await withApp { client, runtime in
-            let admin = AdminBrowser(client)
-            #expect(try await admin.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let admin = try await AdminBrowser.signedInAdmin(client)
             // The admin site gives no password to someone who is not staff...
             let john = try await client.session(Demo.john)
             let staffPage = try await admin.get("/admin/staff/")
@@ -109,8 +108,7 @@ import Testing
     @Test func sessionsExpireAndSignOutEndsThem() async throws {
         let clock = TestClock()
         try await withApp(environment: ["SWIFTCHAT_ADMIN_SESSION_LIFETIME": "1h"], clock: clock) { client, _ in
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             #expect(try await browser.get("/admin/").status == .ok)
             clock.advance(by: 3_601)
             #expect(try await browser.get("/admin/").status == .seeOther, "an hour later the session is over")
@@ -135,8 +133,7 @@ import Testing
 
     @Test func aFormWithoutTheSessionsTokenOrFromAnotherOriginChangesNothing() async throws {
         try await withApp { client, runtime in
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             let alice = try #require(try await runtime.store.user(phoneNumber: Demo.alice))
             let change = [("first_name", "Mallory"), ("last_name", ""), ("email", ""), ("is_active", "on")]
 
@@ -171,8 +168,7 @@ import Testing
 
     @Test func originsInCSRFTrustedOriginsArePermitted() async throws {
         try await withApp(environment: ["CSRF_TRUSTED_ORIGINS": "https://chat.example.org"]) { client, runtime in
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             let rahul = try #require(try await runtime.store.user(phoneNumber: Demo.rahul))
             let page = try await browser.get("/admin/users/\(rahul.id)/")
             let fields = [("csrf_token", page.csrfToken ?? ""), ("first_name", "R."), ("is_active", "on")]
@@ -185,8 +181,7 @@ import Testing
 
     @Test func findADemoUserByPhoneAndEditThemWithAnAuditEntry() async throws {
         try await withApp { client, runtime in
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             // Written as people type it: national digits with spaces, in the admin's country.
             let found = try await browser.get("/admin/users/?q=" + "78097 72989".replacingOccurrences(of: " ", with: "+"))
             #expect(found.status == .ok)
@@ -231,8 +226,7 @@ import Testing
             let hostile = #"<script>alert("x")</script>&"#
             let body = String(decoding: try JSONSerialization.data(withJSONObject: ["first_name": hostile]), as: UTF8.self)
             #expect(try await client.call(.patch, "/api/core/user/me/", json: body, token: alice.access).status == .ok)
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             for path in ["/admin/users/", "/admin/users/\(alice.id)/", "/admin/users/?q=%3Cscript%3E"] {
                 let page = try await browser.get(path)
                 #expect(page.status == .ok, "\(path)")
@@ -247,8 +241,7 @@ import Testing
 
     @Test func onlySuperusersChangeStaffAccounts() async throws {
         try await withApp { client, runtime in
-            let admin = AdminBrowser(client)
-            #expect(try await admin.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let admin = try await AdminBrowser.signedInAdmin(client)
             let maria = try #require(try await runtime.store.user(phoneNumber: Demo.maria))
             // The superuser makes Maria staff and gives her a password.
             let page = try await admin.get("/admin/users/\(maria.id)/")
@@ -286,8 +279,7 @@ import Testing
             let socket = try await client.openSocket(token: cast.rahul.access, runtime: runtime)
             let bystander = try await client.openSocket(token: cast.alice.access, runtime: runtime)
 
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             let list = try await browser.get("/admin/users/?q=" + Demo.rahul.replacingOccurrences(of: "+", with: "%2B"))
             #expect(list.html.contains(#"value="\#(cast.rahul.id)""#))
             let done = try await browser.submit("/admin/users/bulk/", from: list, [("action", "deactivate"), ("id", "\(cast.rahul.id)")])
@@ -311,8 +303,7 @@ import Testing
             try await client.acceptInterest(interest, by: cast.rahul)
             try await client.postMessage("one", in: interest, by: cast.rahul)
             try await client.postMessage("two", in: interest, by: cast.rahul)
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
 
             let confirm = try await browser.get("/admin/users/\(cast.rahul.id)/delete/")
             #expect(confirm.html.contains("1 interest(s)") && confirm.html.contains("2 message(s)"))
@@ -344,8 +335,7 @@ import Testing
             try await client.acceptInterest(interest, by: cast.rahul)
             let kept = try await client.postMessage("see you at 7", in: interest, by: cast.alice)
             let removed = try await client.postMessage("my card number is 4111 1111", in: interest, by: cast.alice)
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
 
             let found = try await browser.get("/admin/messages/?q=card")
             #expect(found.html.contains("my card number") && !found.html.contains("see you at 7"))
@@ -379,8 +369,7 @@ import Testing
             let cast = try await client.cast()
             let group = try await client.createGroup("Hikers", by: cast.alice, members: [cast.rahul, cast.maria])
             try await client.postV2("trail at 9", in: group, by: cast.alice)
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
 
             let groups = try await browser.get("/admin/conversations/?kind=group")
             #expect(groups.html.contains("Hikers"))
@@ -413,8 +402,7 @@ import Testing
             try await client.acceptInterest(first, by: cast.rahul)
             try await client.postMessage("hello", in: first, by: cast.alice)
             _ = try await client.sendInterest(from: cast.maria, to: cast.alice)
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
 
             let rahuls = try await browser.get("/admin/interests/?q=" + Demo.rahul.replacingOccurrences(of: "+", with: "%2B"))
             #expect(rahuls.html.contains(Demo.rahul) && !rahuls.html.contains(Demo.maria))
@@ -435,8 +423,7 @@ import Testing
         try await withApp { client, runtime in
             let cast = try await client.cast()
             let group = try await client.createGroup("Solo", by: cast.alice, members: [])
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             let page = try await browser.get("/admin/conversations/\(group)/")
             let done = try await browser.submit("/admin/conversations/\(group)/", from: page, [("remove_member", "\(cast.alice.id)")])
             #expect(done.location == "/admin/conversations/?notice=group-deleted")
@@ -479,8 +466,7 @@ import Testing
 
     @Test func hostileFormsAndQueriesGetClearErrorsAndChangeNothing() async throws {
         try await withApp { client, runtime in
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             let alice = try #require(try await runtime.store.user(phoneNumber: Demo.alice))
             let page = try await browser.get("/admin/users/\(alice.id)/")
             let token = try #require(page.csrfToken)
@@ -520,8 +506,7 @@ import Testing
             let interest = try await client.sendInterest(from: cast.alice, to: cast.rahul)
             try await client.acceptInterest(interest, by: cast.rahul)
             for index in 1...(AdminController.pageSize + 5) { try await client.postMessage("message \(index)", in: interest, by: cast.alice) }
-            let browser = AdminBrowser(client)
-            #expect(try await browser.signIn(Demo.admin, Demo.adminPassword).status == .seeOther)
+            let browser = try await AdminBrowser.signedInAdmin(client)
             let first = try await browser.get("/admin/messages/")
             #expect(first.html.contains(">message \(AdminController.pageSize + 5)<") && !first.html.contains(">message 5<"))
             let next = try #require(first.html.range(of: #"href="/admin/messages/?before="#).map { first.html[$0.upperBound...].prefix { $0 != "\"" } })

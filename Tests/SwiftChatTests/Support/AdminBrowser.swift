@@ -62,6 +62,14 @@ final class AdminBrowser: Sendable {
         return try await post("/admin/login/", [("csrf_token", form.csrfToken ?? ""), ("phone_number", phone), ("password", password), ("next", "/admin/")])
     }
 
+    /// A browser signed in as the seeded admin (a superuser).
+    static func signedInAdmin(_ client: any TestClientProtocol, sourceLocation: SourceLocation = #_sourceLocation) async throws -> AdminBrowser {
+        let browser = AdminBrowser(client)
+        let answer = try await browser.signIn(Demo.admin, Demo.adminPassword)
+        try #require(answer.status == .seeOther, "the seeded admin's sign-in: \(answer.status)", sourceLocation: sourceLocation)
+        return browser
+    }
+
     /// Posts a form found on `page` (its CSRF token added).
     func submit(_ path: String, from page: AdminPage, _ fields: [(String, String)]) async throws -> AdminPage {
         try await post(path, [("csrf_token", page.csrfToken ?? "")] + fields)
