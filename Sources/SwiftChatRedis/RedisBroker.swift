@@ -45,10 +45,11 @@ public final class RedisBroker: Broker {
             return
         }
         do {
-            _ = try await connection.send(
-                [Self.publishCommand, Array(channel.utf8), PublicationCodec.encode(publication)], timeout: Self.publishTimeout)
+            let receivers = try await connection.publish(PublicationCodec.encode(publication), to: channel, timeout: Self.publishTimeout)
             counters.add(\.published, 1)
-            if !echoed { subscribers.deliver(publication) }
+            // No receiver at all means this process's own subscription was not in place at
+            // Redis (dropped, and not yet noticed here): Redis will not echo it either.
+            if !echoed || (listens && receivers == 0) { subscribers.deliver(publication) }
         } catch {
             publishFailed(publication, reason: "\(error)")
         }
@@ -62,7 +63,6 @@ public final class RedisBroker: Broker {
         return reply
     }
 
-    private static let publishCommand = Array("PUBLISH".utf8)
     /// Redis answers a PUBLISH in well under a millisecond; a request waits at most this long
     /// for one that does not (the connection is then dropped and rebuilt). Generous, because a
     /// timeout costs every publication until the reconnect, and a busy process can take a

@@ -67,7 +67,7 @@ struct BrokerConformanceTests {
             broker.subscribers.subscribe(bystander, to: .user(3))
             await broker.publish(Self.publication)
             await broker.publish(.interestChanged(Interest(id: 7, sentBy: 2, sentTo: 1, isAccepted: true, createdAt: .now)))
-            #expect(await eventually { one.texts.count == 3 && two.texts.count == 2 })
+            #expect(await eventually { one.texts.count == 3 && two.texts.count == 2 }, "counters: \(broker.subscribers.counters.snapshot)")
             #expect(one.texts == [Frame.updateChat, Frame.updateChat, Frame.updateInterest])
             #expect(two.texts == [Frame.updateChat, Frame.updateInterest])
             // A sentinel for the bystander, published last: once it is there, anything sent to

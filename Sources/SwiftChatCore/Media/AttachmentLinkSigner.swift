@@ -59,8 +59,8 @@ public struct AttachmentLinkSigner: Sendable {
     /// Events are stored once for all their recipients, without links; most carry none and are
     /// passed on untouched.
     public func addingLinks(toEventData data: String, viewer: UserID, now: Date) -> String {
-        guard data.contains("\"attachments\":[{"),
-            case .object(var pairs)? = try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8)),
+        guard Self.mentionsAttachments(data),
+            case .object(var pairs)? = try? JSONValueReader.value(in: Array(data.utf8)),
             let messageIndex = pairs.firstIndex(where: { $0.0 == "message" }),
             case .object(var message) = pairs[messageIndex].1,
             let listIndex = message.firstIndex(where: { $0.0 == "attachments" }),
@@ -73,6 +73,23 @@ public struct AttachmentLinkSigner: Sendable {
         })
         pairs[messageIndex].1 = .object(message)
         return JSONValue.object(pairs).serialized
+    }
+
+    private static let attachmentsMarker = Array("\"attachments\":[{".utf8)
+
+    /// Whether the stored event names any attachment, by a byte search: this runs for every event
+    /// a socket is sent, and Foundation's `String.contains` was a visible share of delivery.
+    public static func mentionsAttachments(_ data: String) -> Bool {
+        var data = data
+        return data.withUTF8 { text in
+            let marker = attachmentsMarker
+            guard text.count >= marker.count else { return false }
+            // The marker is short and fixed, so this stays linear in the event's length.
+            for start in 0...(text.count - marker.count) where text[start] == marker[0] {
+                if marker.indices.allSatisfy({ text[start + $0] == marker[$0] }) { return true }
+            }
+            return false
+        }
     }
 
     private static func withLinks(_ value: JSONValue, isImage: Bool, id: AttachmentID, link: (Variant) -> String) -> JSONValue {
