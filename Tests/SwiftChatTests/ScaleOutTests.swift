@@ -40,13 +40,19 @@ func withBroker(
             brokers.append(broker)
             return broker
         }
+        /// start() gives up after its first attempt on a loaded machine and run() subscribes
+        /// again; the tests here are about a subscribed broker, so they begin once it is.
+        func connected(_ broker: RedisBroker) async throws -> RedisBroker {
+            try #require(await eventually { broker.health == .connected }, "the broker never subscribed")
+            return broker
+        }
         let first = await make()
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await first.run() }
-            try await body(first) {
+            try await body(try await connected(first)) {
                 let peer = await make()
                 group.addTask { await peer.run() }
-                return peer
+                return try await connected(peer)
             }
             group.cancelAll()
         }
