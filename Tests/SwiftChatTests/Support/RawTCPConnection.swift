@@ -10,8 +10,12 @@ import Glibc
 final class RawTCPConnection: @unchecked Sendable {
     private let descriptor: Int32
 
+    /// A failed connect leaves closing to `deinit`, which runs for an initializer that throws
+    /// once every property is set: closing here as well would close the number twice, and the
+    /// second time it may already name another thread's socket (a Redis subscription, once).
     init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec, so that a server process a test starts does not hold the connection open.
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -20,17 +24,16 @@ final class RawTCPConnection: @unchecked Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else {
-            close(descriptor)
-            throw POSIXError(.ECONNREFUSED)
-        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
     }
 
     /// How long a wait sleeps before it tries the socket again.
     private static let step: Duration = .milliseconds(5)
 
-    deinit { close(descriptor) }
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
 
     /// Ends the connection both ways now, as a client that goes away mid-request does; the
     /// descriptor itself is released with the object.

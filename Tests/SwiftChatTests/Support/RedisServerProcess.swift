@@ -103,7 +103,7 @@ final class RedisServerProcess {
     /// test can take it meanwhile.
     static func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
         #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
         let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
